@@ -1,0 +1,586 @@
+"""Use cases: read the registry and change it. No click and no printing here."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from git_gto import registry as R
+from git_gto import tags as T
+from git_gto.config import Config, parse_index, read_config
+from git_gto.errors import ConfigError, GtoError, PushFailed, UsageError
+from git_gto.gitrepo import OBJ_COMMIT, OBJ_TAG, GitRepo, NewTag
+from git_gto.versions import bump as bump_version
+
+
+class Workspace:
+    """One repository opened for one command: config, registry and annotations, each
+    read once and only when needed."""
+
+    def __init__(self, repo: str = "."):
+        self.remote_url: Optional[str] = None
+        self._tmp: Optional[str] = None
+        if repo in (".", "", None) or os.path.exists(repo):
+            path = None if repo in (".", "", None) else repo
+            self.repo = GitRepo.discover(path)
+        else:
+            self.remote_url = repo
+            self._tmp = tempfile.mkdtemp(prefix="git-gto-")
+            result = subprocess.run(
+                ["git", "clone", "--quiet", "--no-checkout", repo, self._tmp],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )
+            if result.returncode != 0:
+                self.close()
+                detail = result.stderr.strip().splitlines()[-1:] or [""]
+                raise GtoError(f"Failed to clone repo '{repo}': {detail[0]}")
+            subprocess.run(["git", "-C", self._tmp, "checkout", "--quiet"], check=False)
+            self.repo = GitRepo.discover(self._tmp)
+        self._config: Optional[Config] = None
+        self._registry: Optional[R.Registry] = None
+        self._indexes: Dict[str, Dict[str, Dict[str, Any]]] = {}
+        self._commits: Dict[str, Any] = {}
+
+    def close(self) -> None:
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = read_config(self.repo.worktree)
+        return self._config
+
+    # -- annotations -----------------------------------------------------------------------
+    def commit(self, sha: str):
+        info = self._commits.get(sha)
+        if info is None:
+            info = self._commits[sha] = self.repo.read_commit(sha)
+        return info
+
+    def index_at(self, commit: str) -> Dict[str, Dict[str, Any]]:
+        """The annotations of `artifacts.yaml` as committed in `commit` ({} if absent)."""
+        if commit not in self._indexes:
+            text = self.repo.read_file(commit, self.config.index)
+            self._indexes[commit] = {} if text is None else parse_index(
+                text, f"{self.config.index} in commit {commit[:7]}"
+            )
+        return self._indexes[commit]
+
+    # -- the registry ----------------------------------------------------------------------
+    def registry(self, all_branches: bool = False, all_commits: bool = False) -> R.Registry:
+        """The registry, built once: tags, then annotations of HEAD (or of branches)."""
+        if self._registry is not None:
+            return self._registry
+        skipped: List[str] = []
+        usable = []
+        for tag in self.repo.annotated_tags():
+            if tag.target_type == OBJ_COMMIT:
+                usable.append(tag)
+            elif T.parse_tag(tag.ref) is None:
+                continue
+            elif tag.target_type == OBJ_TAG:
+                peeled = self._peel(tag.target)
+                if peeled is None:
+                    skipped.append(f"{tag.ref}: does not point to a commit")
+                else:
+                    usable.append(_retarget(tag, peeled))
+            else:
+                skipped.append(f"{tag.ref}: points to a {_TYPE_WORDS.get(tag.target_type, 'missing object')}, not a commit")
+        reg = R.build(usable)
+        reg.skipped = skipped + reg.skipped
+        for commit in self._annotated_commits(all_branches, all_commits):
+            for name, annotation in self.index_at(commit).items():
+                artifact = reg.artifact(name, create=True)
+                version = _version_at(artifact, commit)
+                R.add_commit_event(version, R.commit_event(name, version.name, self.commit(commit), annotation))
+        reg.enricher = self._enrich
+        self._registry = reg
+        return reg
+
+    def _annotated_commits(self, all_branches: bool, all_commits: bool) -> List[str]:
+        if not (all_branches or all_commits):
+            head = self.repo.head()
+            return [head] if head else []
+        heads = sorted(set(self.repo.branches().values()))
+        if not all_commits:
+            return heads
+        seen: Dict[str, None] = {}
+        for head in heads:
+            for sha in self.repo.first_parent_history(head):
+                seen.setdefault(sha)
+        return list(seen)
+
+    def _peel(self, sha: str) -> Optional[str]:
+        try:
+            return self.repo.read_commit(sha).sha
+        except (GtoError, KeyError):
+            return None
+
+    def _enrich(self, artifact: R.Artifact) -> None:
+        for version in list(artifact.versions):
+            try:
+                commit = self.commit(version.commit)
+            except (GtoError, KeyError):
+                continue
+            annotation = self.index_at(version.commit).get(artifact.name)
+            R.add_commit_event(version, R.commit_event(artifact.name, version.name, commit, annotation))
+
+    def find_artifact(self, name: str) -> R.Artifact:
+        found = self.registry().artifact(name)
+        if found is None:
+            raise GtoError(f"Cannot find artifact '{name}'")
+        return found
+
+    def resolve(self, rev: str) -> str:
+        return self.repo.resolve(rev)
+
+
+_TYPE_WORDS = {2: "tree", 3: "blob"}
+
+
+def _retarget(tag, commit: str):
+    from dataclasses import replace
+
+    return replace(tag, target=commit, target_type=OBJ_COMMIT)
+
+
+def _version_at(artifact: R.Artifact, commit: str) -> R.Version:
+    found = artifact.find_version(commit=commit)
+    if found:
+        return found[-1]
+    for v in artifact.versions:
+        if v.commit == commit and v.name == commit:
+            return v
+    version = R.Version(artifact.name, commit, commit)
+    artifact.versions.append(version)
+    return version
+
+
+# -- validation ------------------------------------------------------------------------------
+
+def check_fullname(name: str) -> None:
+    if not T.is_fullname(name):
+        raise GtoError(T.INVALID_NAME.format(name))
+
+
+def check_version(version: str) -> None:
+    if not T.is_version(version):
+        raise GtoError(f"Version '{version}' is not valid. Example of valid version: 'v1.0.0'")
+
+
+# -- changes -------------------------------------------------------------------------------
+
+@dataclass
+class Created:
+    tag: str
+    kind: str  # registration, assignment, ...
+    version: Optional[str]
+    target: str
+    message: str
+
+
+@dataclass
+class Change:
+    """What one command writes: tags to create, or tags to delete."""
+
+    created: List[Created] = field(default_factory=list)
+    deleted: List[Tuple[str, str]] = field(default_factory=list)  # (tag, object id)
+
+
+def _simple(simple: str, default: bool) -> bool:
+    return default if simple == "auto" else simple == "true"
+
+
+def _tag_name(ws: Workspace, action: str, name: str, simple: bool, pending: List[Created],
+              version: Optional[str] = None, stage: Optional[str] = None) -> str:
+    counter = None
+    if not simple:
+        counter = T.next_counter(name, ws.repo.tag_names() + [c.tag for c in pending])
+    return T.format_tag(action, name, version=version, stage=stage, counter=counter)
+
+
+def _check_free(ws: Workspace, change: Change) -> None:
+    for c in change.created:
+        if ws.repo.has_tag(c.tag):
+            raise GtoError(f"tag '{c.tag}' already exists")
+
+
+def plan_register(ws: Workspace, name: str, ref: str = "HEAD", version: Optional[str] = None,
+                  message: Optional[str] = None, simple: str = "auto", force: bool = False,
+                  bump: Optional[str] = None, bumps_given: int = 0,
+                  change: Optional[Change] = None) -> Change:
+    """The registration tag for NAME at REF (gto's rules for picking the version)."""
+    change = change or Change()
+    check_fullname(name)
+    if bumps_given + (1 if version else 0) > 1:
+        raise UsageError("Need to specify either version or single bump argument")
+    commit = ws.resolve(ref)
+    artifact = ws.registry().artifact(name) or R.Artifact(name)
+    at_commit = artifact.find_version(commit=commit)
+    if len(at_commit) > 1:
+        names = ", ".join(v.name for v in at_commit)
+        raise GtoError(f"'{name}' has several versions registered at this commit ({names}); fix the tags first")
+    existing = at_commit[0] if at_commit else None
+    if existing is not None:
+        if not force and existing.is_registered and existing.is_active:
+            raise GtoError(f"'{name}' is already registered in this commit with version '{existing.name}'")
+        if not version:
+            version = existing.name
+        elif version != existing.name:
+            raise GtoError(f"For this REF you can only register {existing.name}")
+    if version:
+        if not T.is_version(version):
+            raise GtoError(f"Supplied version '{version}' cannot be parsed")
+        same_name = artifact.find_version(name=version)
+        if same_name and same_name != [existing]:
+            raise GtoError(f"Version '{version}' already was registered.")
+    else:
+        last = artifact.latest(registered_only=True)
+        if last is not None:
+            version = bump_version(last.name, bump or "patch")
+        elif bumps_given:
+            raise GtoError("Can't apply bump, because this is the first version being registered")
+        else:
+            version = "v0.0.1"
+    tag = _tag_name(ws, T.REGISTER, name, _simple(simple, True), change.created, version=version)
+    change.created.append(Created(
+        tag, R.REGISTRATION, version, commit,
+        message or f"Registering artifact {name} version {version}",
+    ))
+    return change
+
+
+def plan_assign(ws: Workspace, name: str, stage: str, ref: Optional[str] = None,
+                version: Optional[str] = None, message: Optional[str] = None,
+                simple: str = "auto", force: bool = False,
+                skip_registration: bool = False) -> Change:
+    """Assign STAGE to a version: an existing one (`version`) or the one at REF, which is
+    registered on the way unless `skip_registration`. Both tags or neither."""
+    check_fullname(name)
+    ws.config.check_stage(stage)
+    new_name = version if ref is not None else None
+    existing_name = version if ref is None else None
+    if ref is None and version is None:
+        ref = "HEAD"
+    if version:
+        check_version(version)
+    if new_name and skip_registration:
+        raise GtoError("You either need to supply version name or skip registration")
+    change = Change()
+    artifact = ws.registry().artifact(name) or R.Artifact(name)
+    if existing_name:
+        found = artifact.find_version(name=existing_name)
+        if not found:
+            raise GtoError(f"Version '{existing_name}' is not registered")
+        target = found[-1]
+        commit, version_name = target.commit, target.name
+    else:
+        commit = ws.resolve(ref)
+        at_commit = artifact.find_version(commit=commit)
+        if at_commit:
+            target = at_commit[-1]
+            if new_name:
+                raise GtoError(
+                    f"Can't register '{new_name}', since '{target.name}' is registered already at this ref"
+                )
+            version_name = target.name
+        elif skip_registration:
+            hexsha = [v for v in artifact.versions if v.commit == commit and v.name == commit]
+            target = hexsha[0] if hexsha else None
+            version_name = commit
+        else:
+            plan_register(ws, name, commit, version=new_name, simple="true", change=change)
+            target = None
+            version_name = change.created[-1].version
+    if not force and target is not None and any(s.stage == stage for s in target.active_vstages()):
+        raise GtoError(
+            f"Version '{version_name}' is already in stage '{stage}'. "
+            "Use the '--force' flag to create a new Git tag nevertheless."
+        )
+    tag = _tag_name(ws, T.ASSIGN, name, _simple(simple, False), change.created, stage=stage)
+    change.created.append(Created(
+        tag, R.ASSIGNMENT, version_name, commit,
+        message or f"Assigning stage {stage} to artifact {name} version {version_name}",
+    ))
+    return change
+
+
+def _deletions(ws: Workspace, events: List[R.Event]) -> Change:
+    change = Change()
+    refs = ws.repo.tag_refs()
+    for e in sorted(events, key=lambda e: e.time):
+        if e.tag and e.tag not in [t for t, _ in change.deleted]:
+            change.deleted.append((e.tag, refs.get(e.tag, "")))
+    return change
+
+
+def plan_unassign(ws: Workspace, name: str, version: str, stage: str, message: Optional[str] = None,
+                  simple: str = "auto", force: bool = False, delete: bool = False) -> Change:
+    check_fullname(name)
+    ws.config.check_stage(stage)
+    check_version(version)
+    artifact = ws.find_artifact(name)
+    found = artifact.find_version(name=version)
+    if not found:
+        raise GtoError(f"No versions found for '{name}'")
+    target = found[-1]
+    if not force and stage not in target.stages:
+        raise GtoError(f"Stage '{stage}' is not assigned to a version '{target.name}'")
+    if delete:
+        vstage = target.stages.get(stage)
+        return _deletions(ws, vstage.assignments + vstage.unassignments if vstage else [])
+    change = Change()
+    tag = _tag_name(ws, T.UNASSIGN, name, _simple(simple, False), [], stage=stage)
+    change.created.append(Created(
+        tag, R.UNASSIGNMENT, target.name, target.commit,
+        message or f"Unassigning stage '{stage}' to artifact '{name}' version '{target.name}'",
+    ))
+    return change
+
+
+def plan_deregister(ws: Workspace, name: str, version: str, message: Optional[str] = None,
+                    simple: str = "auto", force: bool = False, delete: bool = False) -> Change:
+    check_fullname(name)
+    check_version(version)
+    artifact = ws.registry().artifact(name) or R.Artifact(name)
+    found = artifact.find_version(name=version)
+    if not force:
+        if not found:
+            raise GtoError(f"No versions found for '{name}'")
+        if not found[-1].is_registered:
+            raise GtoError(f"The version at ref '{found[-1].commit}' is not registered")
+        if not found[-1].is_active:
+            raise GtoError(f"The version at ref '{found[-1].commit}' was deregistered already")
+    if not found:
+        raise GtoError("Can't deregister a version that has no git tags")
+    target = found[-1]
+    if delete:
+        return _deletions(ws, target.events())
+    change = Change()
+    tag = _tag_name(ws, T.DEREGISTER, name, _simple(simple, True), [], version=version)
+    change.created.append(Created(
+        tag, R.DEREGISTRATION, version, target.commit,
+        message or f"Deregistering artifact {name} version {version}",
+    ))
+    return change
+
+
+def plan_deprecate(ws: Workspace, name: str, ref: Optional[str] = None, message: Optional[str] = None,
+                   simple: str = "auto", force: bool = False, delete: bool = False) -> Change:
+    check_fullname(name)
+    reg = ws.registry()
+    if force:
+        if simple == "true":
+            raise UsageError("Can't use 'force' with 'simple=True'")
+        is_simple = False
+    else:
+        is_simple = _simple(simple, True)
+        artifact = ws.find_artifact(name)
+        if not reg.active(artifact):
+            raise GtoError("Artifact was deprecated already")
+    artifact = reg.artifact(name)
+    if delete:
+        if artifact is None:
+            raise GtoError(f"Cannot find artifact '{name}'")
+        return _deletions(ws, artifact.events())
+    if ref is not None:
+        commit = ws.resolve(ref)
+    elif artifact is not None and reg.enrich(artifact).events():
+        commit = artifact.events()[0].commit
+    else:
+        commit = ws.resolve("HEAD")
+    change = Change()
+    tag = _tag_name(ws, T.DEPRECATE, name, is_simple, [])
+    change.created.append(Created(tag, R.DEPRECATION, None, commit,
+                                  message or f"Deprecating artifact '{name}'"))
+    return change
+
+
+def has_remote(ws: Workspace, remote: str = "origin") -> bool:
+    config = ws.repo.dulwich.get_config()
+    try:
+        config.get((b"remote", remote.encode()), b"url")
+    except KeyError:
+        return False
+    return True
+
+
+def apply(ws: Workspace, change: Change, push: bool) -> None:
+    """Write the change locally, then push it in one atomic `git push`; undo the local
+    part if the push fails. Validation happens before anything is written."""
+    push = push or ws.remote_url is not None
+    if push and not has_remote(ws):
+        raise GtoError("cannot push: the repository has no remote 'origin' (nothing was written)")
+    _check_free(ws, change)
+    if change.created:
+        ws.repo.create_tags([NewTag(c.tag, c.target, c.message) for c in change.created])
+    if change.deleted:
+        ws.repo.delete_tags([t for t, _ in change.deleted])
+    if not push:
+        return
+    refspecs = [f"refs/tags/{c.tag}:refs/tags/{c.tag}" for c in change.created]
+    refspecs += [f":refs/tags/{t}" for t, _ in change.deleted]
+    result = subprocess.run(
+        ["git", "push", "--atomic", "--quiet", "origin", *refspecs],
+        cwd=ws.repo.worktree or ws.repo.controldir,
+        env=_git_env(ws), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
+    )
+    if result.returncode != 0:
+        ws.repo.delete_tags([c.tag for c in change.created])
+        ws.repo.restore_tags(change.deleted)
+        reason = _push_reason(result.stderr)
+        raise PushFailed(
+            f"git push to 'origin' failed{reason}; nothing was changed locally either. "
+            "Sync with `git fetch --tags origin` and try again."
+        )
+
+
+def _push_reason(stderr: str) -> str:
+    for line in stderr.splitlines():
+        line = line.strip()
+        if "[rejected]" in line or "already exists" in line:
+            return f" ({line.lstrip('! ').strip()})"
+    lines = [l.strip() for l in stderr.splitlines() if l.strip()]
+    return f" ({lines[-1]})" if lines else ""
+
+
+def _git_env(ws: Workspace) -> Dict[str, str]:
+    env = dict(os.environ)
+    env["GIT_DIR"] = ws.repo.controldir
+    if ws.repo.worktree:
+        env["GIT_WORK_TREE"] = ws.repo.worktree
+    return env
+
+
+# -- read side -------------------------------------------------------------------------------
+
+def check_ref(ws: Workspace, ref: str) -> List[R.Event]:
+    name = ref[len("refs/tags/"):] if ref.startswith("refs/tags/") else ref
+    parsed = T.parse_tag(name)
+    if parsed is None or name not in ws.repo.tag_refs():
+        return []
+    artifact = ws.registry().artifact(parsed.name)
+    if artifact is None:
+        return []
+    events = [e for e in artifact.events() if e.tag == name]
+    if len(events) > 1:
+        raise GtoError("Checking refs that created 1+ events is not supported")
+    return events
+
+
+def history(ws: Workspace, name: Optional[str] = None, ascending: bool = False) -> List[R.Event]:
+    """Every tag event, newest first (within a second, the higher priority first)."""
+    reg = ws.registry()
+    artifacts = reg.artifacts.values()
+    if name is not None:
+        artifacts = [a for a in artifacts if a.name == name]
+    events = [e for a in artifacts for e in a.events() if e.kind != R.COMMIT]
+    events.sort(key=lambda e: (e.time, e.priority))
+    if not ascending:
+        events.reverse()
+    return events
+
+
+def stages(ws: Workspace, allowed: bool = False, used: bool = False) -> Optional[List[str]]:
+    if allowed and used:
+        raise UsageError("--allowed and --used cannot be used together")
+    if allowed:
+        return ws.config.stages
+    if used or ws.config.stages is None:
+        return ws.registry().used_stages()
+    return ws.config.stages
+
+
+def registry_stage_names(ws: Workspace) -> List[str]:
+    if ws.config.stages is not None:
+        return list(ws.config.stages)
+    return ws.registry().used_stages()
+
+
+def _check_limits(assignments_per_version: int, versions_per_stage: int) -> None:
+    if assignments_per_version < -1:
+        raise UsageError("'--assignments-per-version' must be >= -1")
+    if versions_per_stage < -1:
+        raise UsageError("'--versions-per-stage' must be >= -1")
+
+
+@dataclass
+class ArtifactSummary:
+    """One row of the registry view."""
+
+    name: str
+    latest: Optional[str]
+    stages: Dict[str, Optional[List[str]]]
+    registered: bool
+    active: bool
+
+
+def show_registry(ws: Workspace, registered_only: bool = False, deprecated: bool = False,
+                  assignments_per_version: int = -1, versions_per_stage: int = 1,
+                  sort: str = "timestamp") -> Tuple[List[str], List[ArtifactSummary]]:
+    """The stage columns and one summary per artifact, in the order artifacts were seen."""
+    _check_limits(assignments_per_version, versions_per_stage)
+    reg = ws.registry()
+    names = registry_stage_names(ws)
+    rows = []
+    for artifact in reg.artifacts.values():
+        active = reg.active(artifact)
+        if not (active or deprecated):
+            continue
+        latest = artifact.latest(registered_only=True)
+        in_stage = artifact.vstages(registered_only, assignments_per_version, versions_per_stage, sort)
+        rows.append(ArtifactSummary(
+            artifact.name,
+            latest.name if latest else None,
+            {s: [v.version for v in in_stage[s]] if in_stage.get(s) else None for s in names},
+            artifact.is_registered,
+            active,
+        ))
+    return names, rows
+
+
+def show_versions(ws: Workspace, name: str, ref: Optional[str] = None,
+                  registered_only: bool = False, deprecated: bool = False,
+                  assignments_per_version: int = -1, versions_per_stage: int = 1,
+                  sort: str = "timestamp") -> Tuple[R.Artifact, List[Tuple[R.Version, List[R.VStage]]]]:
+    """The versions of one artifact (greatest first) with the stages each one shows."""
+    _check_limits(assignments_per_version, versions_per_stage)
+    shortcut = T.parse_shortcut(name)
+    if shortcut.is_shortcut and ref:
+        raise UsageError("Cannot specify both a shortcut and --ref")
+    reg = ws.registry()
+    artifact = reg.artifact(shortcut.name)
+    if artifact is None:
+        raise GtoError(f"Cannot find artifact '{shortcut.name}'")
+    reg.enrich(artifact)
+    in_stage = artifact.vstages(registered_only, assignments_per_version, versions_per_stage, sort)
+    rows = []
+    if reg.active(artifact) or deprecated:
+        for version in artifact.get_versions(active_only=not deprecated,
+                                             include_non_explicit=not registered_only,
+                                             include_discovered=True):
+            stages = [s for ss in in_stage.values() for s in ss if s.version == version.name]
+            rows.append((version, stages))
+    if ref:
+        commit = ws.resolve(ref)
+        rows = [r for r in rows if r[0].commit == commit]
+    elif shortcut.latest:
+        rows = rows[:1]
+    elif shortcut.version:
+        rows = [r for r in rows if r[0].name == shortcut.version]
+    elif shortcut.stage:
+        rows = [r for r in rows for s in r[1] if s.stage == shortcut.stage]
+    return artifact, rows

@@ -1,0 +1,183 @@
+"""The `git gto` command line: a lazy command table, git's help policy, errors -> exit codes.
+
+Only click is imported at start-up; each command's module is imported when it runs.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from typing import List, Optional
+
+import click
+
+from git_gto import __version__
+
+# command -> (module, section); aliases map to the same module
+COMMANDS = {
+    "show": ("show", "Read the registry"),
+    "history": ("history", "Read the registry"),
+    "check-ref": ("check_ref", "Read the registry"),
+    "stages": ("stages", "Read the registry"),
+    "describe": ("describe", "Read the registry"),
+    "doctor": ("doctor", "Read the registry"),
+    "register": ("register", "Change the registry"),
+    "assign": ("assign", "Change the registry"),
+    "deprecate": ("deprecate", "Change the registry"),
+    "annotate": ("annotate", "Annotate artifacts"),
+    "remove": ("remove", "Annotate artifacts"),
+    "completion": ("completion", "Set up"),
+    "parse-tag": ("parse_tag", None),
+    "print-state": ("print_state", None),
+}
+ALIASES = {"promote": "assign"}
+SECTIONS = ("Read the registry", "Change the registry", "Annotate artifacts", "Set up")
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def load_command(name: str) -> Optional[click.Command]:
+    from importlib import import_module
+
+    name = ALIASES.get(name, name)
+    if name not in COMMANDS:
+        return None
+    return import_module(f"git_gto.commands.{COMMANDS[name][0]}").command
+
+
+class GtoGroup(click.Group):
+    """Commands are imported only when used; help lists them by section."""
+
+    def list_commands(self, ctx: click.Context) -> List[str]:
+        return [n for n, (_, section) in COMMANDS.items() if section]
+
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        return load_command(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for section in SECTIONS:
+            rows = []
+            for name, (_, where) in COMMANDS.items():
+                if where == section:
+                    cmd = load_command(name)
+                    label = name + (" (promote)" if name == "assign" else "")
+                    rows.append((label, cmd.get_short_help_str(80)))
+            with formatter.section(section):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=GtoGroup, context_settings=CONTEXT, invoke_without_command=False)
+@click.version_option(__version__, "--version", prog_name="git-gto", message="%(prog)s version %(version)s")
+@click.option("-v", "--verbose", is_flag=True, help="Explain what is being done (on stderr).")
+@click.option("--traceback", "--tb", "traceback", is_flag=True, hidden=True)
+@click.pass_context
+def cli(ctx: click.Context, verbose: bool, traceback: bool) -> None:
+    """Git-native artifact registry: versions and stages of models, datasets and
+    other artifacts, kept in annotated Git tags.
+
+    See `git help gto` for the tag formats, configuration and examples.
+    """
+    ctx.obj = {"verbose": verbose, "traceback": traceback}
+
+
+def _command_position(argv: List[str]) -> Optional[int]:
+    """Index of the command word in argv (options of `git gto` itself come first)."""
+    for i, arg in enumerate(argv):
+        if arg == "--":
+            return None
+        if not arg.startswith("-"):
+            return i
+    return None
+
+
+def _manual_page(argv: List[str]) -> Optional[str]:
+    """The man page `--help` should open, as git does for its own commands."""
+    words = argv[: argv.index("--")] if "--" in argv else argv
+    if "--help" not in words:
+        return None
+    pos = _command_position(words)
+    if pos is None or pos > words.index("--help"):
+        return "git-gto"
+    name = ALIASES.get(words[pos], words[pos])
+    return f"git-gto-{name}" if name in COMMANDS else None
+
+
+def _open_manual(page: str) -> None:
+    """exec `man PAGE` when the page is installed; return (to click's help) otherwise."""
+    man = shutil.which("man")
+    if not man:
+        return
+    found = subprocess.run([man, "-w", page], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if found.returncode == 0:
+        sys.stdout.flush()
+        os.execv(man, [man, page])
+
+
+def _external(argv: List[str]) -> None:
+    """Run `git-gto-NAME` from PATH for a command that is not built in, as git does."""
+    pos = _command_position(argv)
+    if pos is None:
+        return
+    name = argv[pos]
+    if name in COMMANDS or name in ALIASES:
+        return
+    program = shutil.which(f"git-gto-{name}")
+    if program:
+        os.execv(program, [program, *argv[pos + 1:]])
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Entry point of `git-gto` and of every `git-gto-<command>` shim."""
+    if argv is None:
+        argv = sys.argv[1:]
+        prog = os.path.basename(sys.argv[0])
+        if prog.startswith("git-gto-"):
+            argv = [prog[len("git-gto-"):], *argv]
+    if "_GIT_GTO_COMPLETE" not in os.environ:
+        _external(argv)
+        page = _manual_page(argv)
+        if page:
+            _open_manual(page)
+    sys.exit(run(argv))
+
+
+def run(argv: List[str]) -> int:
+    """Run a command line in this process; return the exit status."""
+    from git_gto.output import print_error
+
+    try:
+        result = cli.main(args=argv, prog_name="git gto", standalone_mode=False)
+        return result if isinstance(result, int) else 0
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except click.exceptions.Abort:
+        print_error("fatal", "aborted")
+        return 130
+    except KeyboardInterrupt:
+        print_error("fatal", "interrupted")
+        return 130
+    except BrokenPipeError:
+        sys.stderr.close()
+        return 141
+    except Exception as e:  # one line on stderr, never a traceback unless asked
+        from git_gto.errors import GtoError
+
+        if _debug(argv):
+            raise
+        if isinstance(e, GtoError):
+            print_error(e.prefix, e.message)
+            return e.exit_code
+        print_error("fatal", f"unexpected error: {type(e).__name__}: {e}")
+        return 1
+
+
+def _debug(argv: List[str]) -> bool:
+    """A traceback is wanted: GTO_DEBUG is set, or `--traceback` was given."""
+    if os.environ.get("GTO_DEBUG", "").lower() in ("1", "true", "yes", "on"):
+        return True
+    pos = _command_position(argv)
+    return any(a in ("--traceback", "--tb") for a in argv[:pos])

@@ -1,0 +1,41 @@
+"""What the commands that change the registry share: applying a change and saying so."""
+
+from __future__ import annotations
+
+import shlex
+
+from git_gto import output
+
+WHAT = {
+    "registration": "registers version",
+    "assignment": "assigns stage to version '{version}'",
+    "unassignment": "unassigns stage from version '{version}'",
+    "deregistration": "deregisters version",
+    "deprecation": "deprecates artifact",
+}
+
+
+def apply_and_report(ws, change, push: bool) -> None:
+    """Write the change (atomically, pushing if asked) and tell the user what happened."""
+    from git_gto import api
+
+    api.apply(ws, change, push)
+    pushed = push or ws.remote_url is not None
+    for created in change.created:
+        output.message(f"Created git tag '{created.tag}' that " + WHAT[created.kind].format(version=created.version))
+    for tag, _ in change.deleted:
+        output.message(f"Deleted git tag '{tag}'")
+    names = [c.tag for c in change.created]
+    deleted = [t for t, _ in change.deleted]
+    if pushed:
+        where = ws.remote_url or "origin"
+        if names:
+            output.message(f"Pushed {', '.join(names)} to {where}")
+        if deleted:
+            output.message(f"Deleted {', '.join(deleted)} on {where}")
+        return
+    output.message("To push the changes upstream, run:")
+    if names:
+        output.message(f"    git push origin {' '.join(shlex.quote(t) for t in names)}")
+    if deleted:
+        output.message(f"    git push --delete origin {' '.join(shlex.quote(t) for t in deleted)}")

@@ -1,0 +1,37 @@
+"""git gto assign (alias promote): put a version in a stage."""
+
+from __future__ import annotations
+
+import click
+
+from git_gto.options import (
+    complete_refs, complete_stages, force_option, message_option, name_argument, push_option,
+    repo_option, simple_option,
+)
+
+
+@click.command("assign")
+@repo_option
+@name_argument
+@click.argument("ref", required=False, shell_complete=complete_refs)
+@click.option("--version", default=None,
+              help="With REF: the version to register there if it has none. Without REF: the registered version to assign.")
+@click.option("--stage", required=True, shell_complete=complete_stages, help="The stage to assign.")
+@message_option
+@simple_option
+@force_option
+@push_option
+@click.option("--sr", "--skip-registration", "skip_registration", is_flag=True,
+              help="Do not register a version at REF; assign the commit itself.")
+def command(repo, name, ref, version, stage, message, simple, force, push, skip_registration):
+    """Assign STAGE to a version of NAME: the one at REF (default HEAD, registered on the
+    way if needed) or the one given by --version. Tag: NAME#STAGE#N."""
+    from git_gto import api
+    from git_gto.commands._writing import apply_and_report
+
+    with api.Workspace(repo) as ws:
+        change = api.plan_assign(
+            ws, name, stage, ref=ref, version=version, message=message, simple=simple,
+            force=force, skip_registration=skip_registration,
+        )
+        apply_and_report(ws, change, push)

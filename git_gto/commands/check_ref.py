@@ -1,0 +1,44 @@
+"""git gto check-ref: what a tag did (for CI jobs triggered by pushed tags)."""
+
+from __future__ import annotations
+
+import click
+
+from git_gto.options import complete_tags, json_option, repo_option
+
+
+@click.command("check-ref")
+@repo_option
+@click.argument("ref", shell_complete=complete_tags)
+@json_option
+@click.option("--name", "show_name", is_flag=True, help="Print only the artifact name.")
+@click.option("--version", "show_version", is_flag=True, help="Print only the version.")
+@click.option("--event", "show_event", is_flag=True, help="Print only the event kind.")
+@click.option("--stage", "show_stage", is_flag=True, help="Print only the stage.")
+def command(repo, ref, as_json, show_name, show_version, show_event, show_stage):
+    """Tell which registry event a tag (REF or refs/tags/REF) records.
+
+    Prints nothing, successfully, when REF is not a GTO tag.
+    """
+    from git_gto import api, output, views
+    from git_gto.errors import UsageError
+
+    if sum([as_json, show_name, show_version, show_event, show_stage]) > 1:
+        raise UsageError("Only one output formatting flag is allowed")
+    with api.Workspace(repo) as ws:
+        events = api.check_ref(ws, ref)
+    if not events:
+        return
+    event = events[0]
+    if as_json:
+        output.print_json(views.check_ref_json(event))
+    elif show_name:
+        output.print_lines([event.artifact])
+    elif show_version:
+        output.print_lines([event.version] if event.version else [])
+    elif show_event:
+        output.print_lines([event.kind])
+    elif show_stage:
+        output.print_lines([event.stage] if event.stage else [])
+    else:
+        output.print_lines([output.success(event.sentence())])

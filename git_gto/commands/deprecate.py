@@ -1,0 +1,42 @@
+"""git gto deprecate: deprecate an artifact, deregister a version, or unassign a stage."""
+
+from __future__ import annotations
+
+import click
+
+from git_gto.options import (
+    complete_refs, complete_stages, complete_versions, force_option, message_option,
+    name_argument, push_option, repo_option, simple_option,
+)
+
+
+@click.command("deprecate")
+@repo_option
+@name_argument
+@click.argument("version", required=False, shell_complete=complete_versions)
+@click.argument("stage", required=False, shell_complete=complete_stages)
+@click.option("--ref", default=None, shell_complete=complete_refs,
+              help="Commit to put the deprecation tag on (NAME alone only).")
+@message_option
+@simple_option
+@force_option
+@click.option("-d", "--delete", is_flag=True, help="Delete the tags instead of adding one.")
+@push_option
+def command(repo, name, version, stage, ref, message, simple, force, delete, push):
+    """NAME: deprecate the artifact (NAME@deprecated). NAME VERSION: deregister the version
+    (NAME@VERSION!). NAME VERSION STAGE: unassign the stage (NAME#STAGE!#N)."""
+    from git_gto import api
+    from git_gto.commands._writing import apply_and_report
+    from git_gto.errors import UsageError
+
+    common = dict(message=message, simple=simple, force=force, delete=delete)
+    if ref is not None and version is not None:
+        raise UsageError("--ref goes with NAME alone")
+    with api.Workspace(repo) as ws:
+        if stage is not None:
+            change = api.plan_unassign(ws, name, version, stage, **common)
+        elif version is not None:
+            change = api.plan_deregister(ws, name, version, **common)
+        else:
+            change = api.plan_deprecate(ws, name, ref=ref, **common)
+        apply_and_report(ws, change, push)

@@ -1,0 +1,34 @@
+"""git gto history: the journal of registry events."""
+
+from __future__ import annotations
+
+import click
+
+from git_gto.options import (
+    all_branches_option, all_commits_option, complete_artifacts, json_option, plain_option,
+    repo_option,
+)
+
+
+@click.command("history")
+@repo_option
+@click.argument("name", required=False, shell_complete=complete_artifacts)
+@all_branches_option
+@all_commits_option
+@json_option
+@plain_option
+@click.option("--ascending", "--asc", is_flag=True, help="Oldest event first.")
+def command(repo, name, all_branches, all_commits, as_json, plain, ascending):
+    """Show the journal of registrations, assignments and deprecations, newest first."""
+    from git_gto import api, output, views
+    from git_gto.errors import UsageError
+
+    if as_json and plain:
+        raise UsageError("Only one output format allowed")
+    with api.Workspace(repo) as ws:
+        ws.registry(all_branches=all_branches, all_commits=all_commits)
+        events = api.history(ws, name, ascending)
+        if as_json:
+            output.print_json([views.history_json(e) for e in events])
+        else:
+            output.print_table(views.HISTORY_HEADERS, [views.history_row(e) for e in events], plain)

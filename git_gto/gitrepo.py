@@ -1,0 +1,448 @@
+"""The one module that touches Git storage (through dulwich): find the repository,
+scan tags fast, resolve revisions, read files at a commit, create and delete tags."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from git_gto.errors import GtoError, NotARepository, RefNotFound, TagExists
+
+TAGS_PREFIX = "refs/tags/"
+OBJ_COMMIT, OBJ_TREE, OBJ_BLOB, OBJ_TAG = 1, 2, 3, 4
+TYPE_NAMES = {b"commit": OBJ_COMMIT, b"tree": OBJ_TREE, b"blob": OBJ_BLOB, b"tag": OBJ_TAG}
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A tagger or committer: name, email, epoch seconds and UTC offset in seconds."""
+
+    name: str
+    email: str
+    time: int
+    offset: int
+
+
+@dataclass(frozen=True)
+class TagObject:
+    """What the registry needs of an annotated tag."""
+
+    ref: str  # the tag name (refs/tags/ stripped)
+    sha: str  # the tag object
+    target: str  # the object it points at, one level down
+    target_type: int
+    tagger: Optional[Identity]
+    message: str  # stripped of surrounding white space
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    tree: str
+    author: Identity
+    committer: Identity
+    message: str  # raw, trailing newline kept
+
+
+@dataclass(frozen=True)
+class NewTag:
+    name: str
+    target: str
+    message: str
+
+
+def _parse_identity(line: bytes) -> Optional[Identity]:
+    """`Name <email> 1700000000 +0100` -> Identity."""
+    m = re.match(rb"^(.*?) ?<([^>]*)> (-?\d+)(?: ([+-])(\d\d)(\d\d))?", line)
+    if not m:
+        return None
+    offset = 0
+    if m.group(4):
+        offset = (int(m.group(5)) * 3600 + int(m.group(6)) * 60) * (-1 if m.group(4) == b"-" else 1)
+    return Identity(
+        m.group(1).decode("utf-8", "replace"),
+        m.group(2).decode("utf-8", "replace"),
+        int(m.group(3)),
+        offset,
+    )
+
+
+def _split_object(raw: bytes) -> Tuple[Dict[bytes, bytes], bytes]:
+    """Headers (first occurrence of each) and body of a commit or tag object."""
+    head, _, body = raw.partition(b"\n\n")
+    headers: Dict[bytes, bytes] = {}
+    for line in head.split(b"\n"):
+        if line[:1] == b" ":  # continuation (gpgsig, mergetag)
+            continue
+        key, _, value = line.partition(b" ")
+        headers.setdefault(key, value)
+    return headers, body
+
+
+def parse_tag_object(ref: str, sha: str, raw: bytes) -> TagObject:
+    headers, body = _split_object(raw)
+    tagger = _parse_identity(headers[b"tagger"]) if b"tagger" in headers else None
+    return TagObject(
+        ref=ref,
+        sha=sha,
+        target=headers.get(b"object", b"").decode("ascii"),
+        target_type=TYPE_NAMES.get(headers.get(b"type", b""), 0),
+        tagger=tagger,
+        message=body.decode("utf-8", "replace").strip(),
+    )
+
+
+def format_offset(offset: int) -> str:
+    sign = "-" if offset < 0 else "+"
+    offset = abs(offset)
+    return f"{sign}{offset // 3600:02d}{offset % 3600 // 60:02d}"
+
+
+def parse_git_date(value: str) -> Tuple[int, int]:
+    """Parse the date forms git accepts in GIT_COMMITTER_DATE -> (epoch, offset seconds)."""
+    import datetime as dt
+    from email.utils import parsedate_tz
+
+    text = value.strip()
+    m = re.fullmatch(r"@?(\d+)(?: ([+-]\d{4}))?", text)
+    if m:
+        return int(m.group(1)), _offset_of(m.group(2) or "+0000")
+    m = re.fullmatch(
+        r"(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:\.\d+)? ?(Z|[+-]\d\d:?\d\d)?", text
+    )
+    if m:
+        tz = m.group(3) or None
+        offset = 0 if tz in (None, "Z") else _offset_of(tz.replace(":", ""))
+        if tz is None:
+            offset = time.localtime().tm_gmtoff
+        naive = dt.datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}")
+        epoch = int(naive.replace(tzinfo=dt.timezone(dt.timedelta(seconds=offset))).timestamp())
+        return epoch, offset
+    parsed = parsedate_tz(text)
+    if parsed:
+        from email.utils import mktime_tz
+
+        return int(mktime_tz(parsed)), parsed[9] or 0
+    raise GtoError(f"invalid date format: {value}")
+
+
+def _offset_of(tz: str) -> int:
+    sign = -1 if tz[0] == "-" else 1
+    return sign * (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60)
+
+
+class GitRepo:
+    """A repository found the way git finds it (GIT_DIR, GIT_WORK_TREE, .git files)."""
+
+    def __init__(self, controldir: str, worktree: Optional[str]):
+        self.controldir = controldir
+        self.worktree = worktree
+        self.commondir = controldir
+        commondir_file = os.path.join(controldir, "commondir")
+        if os.path.isfile(commondir_file):
+            with open(commondir_file) as f:
+                self.commondir = os.path.normpath(os.path.join(controldir, f.read().strip()))
+        self._dulwich = None
+        self._tags: Optional[List[TagObject]] = None
+        self._refs: Optional[Dict[str, str]] = None
+
+    # -- discovery -----------------------------------------------------------------------
+    @classmethod
+    def discover(cls, path: Optional[str] = None) -> "GitRepo":
+        """Open the repository at or above `path` (default: the current directory)."""
+        env_dir = os.environ.get("GIT_DIR")
+        if path is None and env_dir:
+            controldir = os.path.abspath(env_dir)
+            if not _is_controldir(controldir):
+                raise NotARepository(f"not a git repository: '{env_dir}'")
+            worktree = os.environ.get("GIT_WORK_TREE")
+            if worktree is None and not _is_bare(controldir):
+                worktree = os.getcwd()
+            return cls(controldir, os.path.abspath(worktree) if worktree else None)
+        start = os.path.abspath(path or os.getcwd())
+        if not os.path.isdir(start):
+            raise NotARepository(f"not a git repository: '{path}'")
+        ceilings = [
+            os.path.abspath(p) for p in os.environ.get("GIT_CEILING_DIRECTORIES", "").split(":") if p
+        ]
+        current = start
+        while True:
+            dotgit = os.path.join(current, ".git")
+            if os.path.isdir(dotgit) and _is_controldir(dotgit):
+                return cls(dotgit, current)
+            if os.path.isfile(dotgit):
+                with open(dotgit) as f:
+                    content = f.read().strip()
+                if content.startswith("gitdir:"):
+                    target = os.path.join(current, content[len("gitdir:"):].strip())
+                    return cls(os.path.normpath(target), current)
+            if _is_controldir(current) and _is_bare(current):
+                return cls(current, None)
+            parent = os.path.dirname(current)
+            if parent == current or parent in ceilings:
+                break
+            current = parent
+        raise NotARepository("not a git repository (or any of the parent directories): .git")
+
+    @property
+    def is_bare(self) -> bool:
+        return self.worktree is None
+
+    @property
+    def dulwich(self):
+        """The dulwich Repo, opened once per process."""
+        if self._dulwich is None:
+            from dulwich.repo import Repo
+
+            kwargs = {"controldir": self.controldir}
+            if self.worktree:
+                kwargs["worktree"] = self.worktree
+            self._dulwich = Repo(**kwargs)
+        return self._dulwich
+
+    # -- refs ------------------------------------------------------------------------------
+    def tag_refs(self) -> Dict[str, str]:
+        """Tag name -> object id, from packed-refs and loose refs (loose ones win)."""
+        if self._refs is not None:
+            return self._refs
+        refs: Dict[str, str] = {}
+        packed = os.path.join(self.commondir, "packed-refs")
+        try:
+            with open(packed, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            data = b""
+        prefix = b" refs/tags/"
+        for line in data.split(b"\n"):
+            if line[40:51] == prefix:
+                refs[line[51:].decode("utf-8", "surrogateescape")] = line[:40].decode("ascii")
+        root = os.path.join(self.commondir, "refs", "tags")
+        for dirpath, _dirnames, filenames in os.walk(root):
+            for filename in filenames:
+                full = os.path.join(dirpath, filename)
+                try:
+                    with open(full, "rb") as f:
+                        content = f.read(41)
+                except OSError:
+                    continue
+                if len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
+                    name = os.path.relpath(full, root).replace(os.sep, "/")
+                    refs[name] = content[:40].decode("ascii")
+        self._refs = refs
+        return refs
+
+    def tag_names(self) -> List[str]:
+        """All tag names, lightweight ones included."""
+        return list(self.tag_refs())
+
+    def has_tag(self, name: str) -> bool:
+        return name in self.tag_refs() or os.path.exists(
+            os.path.join(self.commondir, "refs", "tags", name)
+        )
+
+    # -- tag objects -----------------------------------------------------------------------
+    def annotated_tags(self) -> List[TagObject]:
+        """Every annotated tag, parsed; lightweight tags are left out."""
+        if self._tags is None:
+            from git_gto import cache
+
+            self._tags = cache.load_tags(self, self.tag_refs())
+        return self._tags
+
+    def read_tag_objects(self, refs: Iterable[Tuple[str, str]]) -> Dict[str, Optional[TagObject]]:
+        """Read the objects behind refs: sha -> TagObject, or None for non-tags."""
+        store = self.dulwich.object_store
+        out: Dict[str, Optional[TagObject]] = {}
+        for name, sha in refs:
+            try:
+                type_num, raw = store.get_raw(sha.encode("ascii"))
+            except KeyError:
+                out[sha] = None
+                continue
+            out[sha] = parse_tag_object(name, sha, raw) if type_num == OBJ_TAG else None
+        return out
+
+    def object_type(self, sha: str) -> int:
+        try:
+            return self.dulwich.object_store.get_raw(sha.encode("ascii"))[0]
+        except KeyError:
+            return 0
+
+    # -- revisions and commits -----------------------------------------------------------
+    def head(self) -> Optional[str]:
+        """The commit HEAD points at, or None in a repository without commits."""
+        try:
+            return self.dulwich.refs[b"HEAD"].decode("ascii")
+        except KeyError:
+            return None
+
+    def resolve(self, rev: str) -> str:
+        """Resolve a revision (sha, short sha, branch, tag, HEAD~1, ...) to a commit sha."""
+        from dulwich.objectspec import parse_commit
+
+        try:
+            return parse_commit(self.dulwich, rev).id.decode("ascii")
+        except Exception:
+            raise RefNotFound(f"unknown revision '{rev}'") from None
+
+    def read_commit(self, sha: str) -> CommitInfo:
+        type_num, raw = self.dulwich.object_store.get_raw(sha.encode("ascii"))
+        while type_num == OBJ_TAG:
+            sha = _split_object(raw)[0][b"object"].decode("ascii")
+            type_num, raw = self.dulwich.object_store.get_raw(sha.encode("ascii"))
+        if type_num != OBJ_COMMIT:
+            raise GtoError(f"object {sha} is not a commit")
+        headers, body = _split_object(raw)
+        return CommitInfo(
+            sha=sha,
+            tree=headers[b"tree"].decode("ascii"),
+            author=_parse_identity(headers[b"author"]),
+            committer=_parse_identity(headers[b"committer"]),
+            message=body.decode("utf-8", "replace"),
+        )
+
+    def read_file(self, commit_sha: str, path: str) -> Optional[bytes]:
+        """The content of `path` in a commit, or None if it is not there."""
+        from dulwich.object_store import tree_lookup_path
+
+        store = self.dulwich.object_store
+        tree = self.read_commit(commit_sha).tree
+        try:
+            mode, sha = tree_lookup_path(store.__getitem__, tree.encode("ascii"), path.encode())
+        except KeyError:
+            return None
+        obj = store[sha]
+        return obj.data if obj.type_name == b"blob" else None
+
+    def path_exists(self, commit_sha: str, path: str) -> bool:
+        from dulwich.object_store import tree_lookup_path
+
+        tree = self.read_commit(commit_sha).tree
+        try:
+            tree_lookup_path(self.dulwich.object_store.__getitem__, tree.encode("ascii"), path.encode())
+        except KeyError:
+            return False
+        return True
+
+    def branches(self) -> Dict[str, str]:
+        return {
+            name.decode(): sha.decode()
+            for name, sha in self.dulwich.refs.as_dict(b"refs/heads").items()
+        }
+
+    def first_parent_history(self, sha: str) -> List[str]:
+        out = []
+        seen = set()
+        current: Optional[str] = sha
+        while current and current not in seen:
+            seen.add(current)
+            out.append(current)
+            raw = self.dulwich.object_store.get_raw(current.encode())[1]
+            headers, _ = _split_object(raw)
+            parent = headers.get(b"parent")
+            current = parent.decode() if parent else None
+        return out
+
+    # -- writing tags ---------------------------------------------------------------------
+    def tagger(self) -> Identity:
+        """The tagger git would use: GIT_COMMITTER_* first, then user.name/user.email."""
+        name = os.environ.get("GIT_COMMITTER_NAME")
+        email = os.environ.get("GIT_COMMITTER_EMAIL")
+        if name is None or email is None:
+            config = self.dulwich.get_config_stack()
+            if name is None:
+                name = _config_value(config, b"user", b"name")
+            if email is None:
+                email = _config_value(config, b"user", b"email")
+        if not name or email is None:
+            raise GtoError(
+                "Author identity unknown: set user.name and user.email "
+                "(git config --global user.name 'Your Name')"
+            )
+        date = os.environ.get("GIT_COMMITTER_DATE")
+        if date:
+            epoch, offset = parse_git_date(date)
+        else:
+            epoch = int(time.time())
+            offset = time.localtime(epoch).tm_gmtoff
+        return Identity(name, email, epoch, offset)
+
+    def create_tags(self, tags: List[NewTag]) -> None:
+        """Create annotated tags, all or none: any existing name makes the whole call fail."""
+        from dulwich.objects import Commit, Tag
+
+        for tag in tags:
+            if self.has_tag(tag.name):
+                raise TagExists(f"tag '{tag.name}' already exists")
+        identity = self.tagger()
+        objects = []
+        for tag in tags:
+            obj = Tag()
+            obj.name = tag.name.encode()
+            obj.object = (Commit, tag.target.encode())
+            obj.tagger = f"{identity.name} <{identity.email}>".encode()
+            obj.tag_time = identity.time
+            obj.tag_timezone = identity.offset
+            obj.message = tag.message.encode() + b"\n"
+            objects.append(obj)
+        store = self.dulwich.object_store
+        for obj in objects:
+            store.add_object(obj)
+        created: List[str] = []
+        try:
+            for tag, obj in zip(tags, objects):
+                ref = (TAGS_PREFIX + tag.name).encode()
+                if not self.dulwich.refs.add_if_new(ref, obj.id):
+                    raise TagExists(f"tag '{tag.name}' already exists")
+                created.append(tag.name)
+        except BaseException:
+            self.delete_tags(created)
+            raise
+        finally:
+            self._refs = None
+            self._tags = None
+
+    def delete_tags(self, names: Iterable[str]) -> None:
+        for name in names:
+            self.dulwich.refs.remove_if_equals((TAGS_PREFIX + name).encode(), None)
+        self._refs = None
+        self._tags = None
+
+    def restore_tags(self, tags: Iterable[Tuple[str, str]]) -> None:
+        """Put deleted tags back (their objects are still in the object store)."""
+        for name, sha in tags:
+            if sha:
+                self.dulwich.refs.add_if_new((TAGS_PREFIX + name).encode(), sha.encode())
+        self._refs = None
+        self._tags = None
+
+
+def _config_value(config, section: bytes, key: bytes) -> Optional[str]:
+    try:
+        value = config.get(section, key)
+    except KeyError:
+        return None
+    return value.decode("utf-8") if isinstance(value, bytes) else value
+
+
+def _is_controldir(path: str) -> bool:
+    return os.path.isfile(os.path.join(path, "HEAD")) and (
+        os.path.isdir(os.path.join(path, "objects")) or os.path.isfile(os.path.join(path, "commondir"))
+    )
+
+
+def _is_bare(path: str) -> bool:
+    """A control directory with no work tree of its own (not a `.git` directory)."""
+    if os.path.basename(os.path.normpath(path)) == ".git":
+        return False
+    config = os.path.join(path, "config")
+    try:
+        with open(config) as f:
+            text = f.read()
+    except OSError:
+        return True
+    m = re.search(r"^\s*bare\s*=\s*(\w+)", text, re.MULTILINE | re.IGNORECASE)
+    return not m or m.group(1).lower() in ("true", "yes", "1", "on")

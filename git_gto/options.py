@@ -1,0 +1,64 @@
+"""Option bundles shared by several commands, and completion of values from the repository."""
+
+from __future__ import annotations
+
+import click
+
+
+def _repo_of(ctx: click.Context) -> str:
+    return (ctx.params.get("repo") if ctx else None) or "."
+
+
+def complete_artifacts(ctx: click.Context, param, incomplete: str):
+    """Artifact names from the repository's tags (and shortcuts after `@` or `#`)."""
+    from git_gto.completion_values import artifact_words
+
+    return artifact_words(_repo_of(ctx), incomplete)
+
+
+def complete_versions(ctx: click.Context, param, incomplete: str):
+    from git_gto.completion_values import version_words
+
+    return version_words(_repo_of(ctx), ctx.params.get("name"), incomplete)
+
+
+def complete_stages(ctx: click.Context, param, incomplete: str):
+    from git_gto.completion_values import stage_words
+
+    return stage_words(_repo_of(ctx), incomplete)
+
+
+def complete_refs(ctx: click.Context, param, incomplete: str):
+    from git_gto.completion_values import ref_words
+
+    return ref_words(_repo_of(ctx), incomplete)
+
+
+def complete_tags(ctx: click.Context, param, incomplete: str):
+    from git_gto.completion_values import tag_words
+
+    return tag_words(_repo_of(ctx), incomplete)
+
+
+repo_option = click.option(
+    "-r", "--repo", default=".", show_default=True, metavar="PATH|URL",
+    help="Repository to use: a local path, or a URL to clone (tags are then pushed back).",
+)
+message_option = click.option("-m", "--message", default=None, help="Tag message (a default one otherwise).")
+force_option = click.option("--force", is_flag=True, help="Create the tag even if a check says no.")
+push_option = click.option(
+    "--push", is_flag=True, help="Push the tag(s) to 'origin' in one atomic `git push`.",
+)
+simple_option = click.option(
+    "--simple", type=click.Choice(["auto", "true", "false"]), default="auto", show_default=True,
+    help="Tag form: 'true' without the #N counter, 'false' with it, 'auto' the usual one.",
+)
+name_argument = click.argument("name", shell_complete=complete_artifacts)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+plain_option = click.option("--plain", is_flag=True, help="Print a plain table for grep and awk.")
+all_branches_option = click.option(
+    "-a", "--all-branches", is_flag=True, help="Also read artifacts.yaml at the head of every branch.",
+)
+all_commits_option = click.option(
+    "-A", "--all-commits", is_flag=True, help="Also read artifacts.yaml in every commit of every branch.",
+)

@@ -1,0 +1,60 @@
+"""Rendering: JSON, tables, lines, and messages (colour only on a terminal, NO_COLOR honoured)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any, Iterable, List, Optional, Sequence
+
+import click
+
+NOTHING_FOUND = "Nothing found in the current workspace"
+
+
+def emojis() -> bool:
+    return os.environ.get("GTO_EMOJIS", "true").strip().lower() not in ("0", "false", "no", "off", "n", "f")
+
+
+def _colour(stream) -> bool:
+    return "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb" and stream.isatty()
+
+
+def print_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=4))
+
+
+def print_lines(values: Iterable[Optional[str]]) -> None:
+    for value in values:
+        click.echo("" if value is None else value)
+
+
+def print_table(headers: Sequence[str], rows: List[Sequence[Any]], plain: bool) -> None:
+    if not rows:
+        click.echo(NOTHING_FOUND)
+        return
+    from tabulate import tabulate
+
+    click.echo(tabulate(
+        rows, headers=list(headers), tablefmt="plain" if plain else "fancy_outline",
+        missingval="-", disable_numparse=True,
+    ))
+
+
+def message(text: str) -> None:
+    """A human message (what was done, what to run next): stderr, data stays on stdout."""
+    click.echo(text, err=True)
+
+
+def success(text: str) -> str:
+    mark = "✅  " if emojis() else ""
+    if _colour(sys.stdout):
+        return click.style(mark + text, fg="green")
+    return mark + text
+
+
+def print_error(prefix: str, text: str) -> None:
+    line = f"{prefix}: {text}"
+    if _colour(sys.stderr):
+        line = click.style(line, fg="red")
+    click.echo(line, err=True)

@@ -1,0 +1,418 @@
+"""The registry in memory: artifacts -> versions -> stages, built once from the tags.
+
+The rules (which version is latest, what is active, how ties order) follow gto 1.10.1 so
+that a repository reads the same with either tool; see the README for the few places where
+we deliberately differ.
+"""
+
+from __future__ import annotations
+
+from bisect import insort
+from typing import Callable, Dict, Iterable, List, Optional
+
+from git_gto import tags as T
+from git_gto.versions import sort_versions
+
+COMMIT, CREATION, DEPRECATION, REGISTRATION, DEREGISTRATION, ASSIGNMENT, UNASSIGNMENT = (
+    "commit",
+    "creation",
+    "deprecation",
+    "registration",
+    "deregistration",
+    "assignment",
+    "unassignment",
+)
+PRIORITY = {
+    COMMIT: 0,
+    CREATION: 1,
+    DEPRECATION: 2,
+    REGISTRATION: 3,
+    DEREGISTRATION: 4,
+    ASSIGNMENT: 5,
+    UNASSIGNMENT: 6,
+}
+ADDITION = {COMMIT, CREATION, REGISTRATION, ASSIGNMENT}
+EVENT_OF_ACTION = {
+    T.DEPRECATE: DEPRECATION,
+    T.REGISTER: REGISTRATION,
+    T.DEREGISTER: DEREGISTRATION,
+    T.ASSIGN: ASSIGNMENT,
+    T.UNASSIGN: UNASSIGNMENT,
+}
+PASS_OF_ACTION = {T.DEPRECATE: 0, T.REGISTER: 1, T.DEREGISTER: 1, T.ASSIGN: 2, T.UNASSIGN: 2}
+
+
+class Event:
+    """One thing that happened: a GTO tag, or a commit that annotates an artifact."""
+
+    __slots__ = (
+        "kind", "artifact", "time", "offset", "author", "author_email", "message",
+        "commit", "tag", "version", "stage", "enrichments", "committer", "committer_email",
+    )
+
+    def __init__(self, kind: str, artifact: str, time: int, offset: int, author: str,
+                 author_email: str, message: str, commit: str, tag: Optional[str] = None,
+                 version: Optional[str] = None, stage: Optional[str] = None):
+        self.kind = kind
+        self.artifact = artifact
+        self.time = time
+        self.offset = offset
+        self.author = author
+        self.author_email = author_email
+        self.message = message
+        self.commit = commit
+        self.tag = tag
+        self.version = version
+        self.stage = stage
+        self.enrichments: list = []
+        self.committer = ""
+        self.committer_email = ""
+
+    def __lt__(self, other: "Event") -> bool:
+        return self.time < other.time
+
+    @property
+    def priority(self) -> int:
+        return PRIORITY[self.kind]
+
+    @property
+    def addition(self) -> bool:
+        return self.kind in ADDITION
+
+    @property
+    def ref(self) -> str:
+        return self.tag if self.tag is not None else self.commit
+
+    def sentence(self) -> str:
+        """What `check-ref` says about the event."""
+        return {
+            COMMIT: 'Artifact "{a}" is annotated',
+            CREATION: 'Artifact "{a}" was created',
+            DEPRECATION: 'Artifact "{a}" was deprecated',
+            REGISTRATION: 'Version "{v}" of artifact "{a}" was registered',
+            DEREGISTRATION: 'Version "{v}" of artifact "{a}" was deregistered',
+            ASSIGNMENT: 'Stage "{s}" was assigned to version "{v}" of artifact "{a}"',
+            UNASSIGNMENT: 'Stage "{s}" was unassigned from version "{v}" of artifact "{a}"',
+        }[self.kind].format(a=self.artifact, v=self.version, s=self.stage)
+
+
+def newest_first(events: Iterable[Event]) -> List[Event]:
+    """Sorted by time, newest first; among equal times the one listed last comes first."""
+    ordered = sorted(events, key=_time)
+    ordered.reverse()
+    return ordered
+
+
+def _time(e) -> int:
+    return e.time
+
+
+class VStage:
+    """A stage on one version: its assignments and unassignments."""
+
+    __slots__ = ("artifact", "version", "stage", "commit", "assignments", "unassignments")
+
+    def __init__(self, artifact: str, version: str, stage: str, commit: str):
+        self.artifact = artifact
+        self.version = version
+        self.stage = stage
+        self.commit = commit
+        self.assignments: List[Event] = []
+        self.unassignments: List[Event] = []
+
+    def events(self) -> List[Event]:
+        return newest_first(self.assignments + self.unassignments)
+
+    @property
+    def is_active(self) -> bool:
+        return self.events()[0].kind == ASSIGNMENT
+
+    @property
+    def activated_at(self) -> Optional[Event]:
+        newest = self.events()[0]
+        return newest if newest.kind == ASSIGNMENT else None
+
+    @property
+    def authoring(self) -> Event:
+        return self.assignments[-1] if self.assignments else self.events()[0]
+
+
+class Version:
+    """A version of an artifact: a SemVer name, or a commit sha when never registered."""
+
+    __slots__ = ("artifact", "name", "commit", "registrations", "deregistrations",
+                 "enrichments", "stages")
+
+    def __init__(self, artifact: str, name: str, commit: str):
+        self.artifact = artifact
+        self.name = name
+        self.commit = commit
+        self.registrations: List[Event] = []
+        self.deregistrations: List[Event] = []
+        self.enrichments: List[Event] = []
+        self.stages: Dict[str, VStage] = {}
+
+    def add(self, event: Event) -> None:
+        if event.kind == REGISTRATION:
+            insort(self.registrations, event)
+        elif event.kind == DEREGISTRATION:
+            insort(self.deregistrations, event)
+        elif event.kind == COMMIT:
+            insort(self.enrichments, event)
+        else:
+            vstage = self.stages.get(event.stage)
+            if vstage is None:
+                vstage = self.stages[event.stage] = VStage(self.artifact, self.name, event.stage, self.commit)
+            insort(vstage.assignments if event.kind == ASSIGNMENT else vstage.unassignments, event)
+
+    def direct_events(self) -> List[Event]:
+        return newest_first(self.registrations + self.deregistrations)
+
+    def indirect_events(self) -> List[Event]:
+        return newest_first(self.enrichments + [e for s in self.stages.values() for e in s.events()])
+
+    def _all_events(self) -> List[Event]:
+        return (self.registrations + self.deregistrations + self.enrichments
+                + [e for s in self.stages.values() for e in s.events()])
+
+    def events(self) -> List[Event]:
+        return newest_first(self._all_events())
+
+    @property
+    def discovered(self) -> bool:
+        """Never registered nor deregistered: known only from stages or annotations."""
+        return not self.registrations and not self.deregistrations
+
+    @property
+    def is_registered(self) -> bool:
+        return bool(self.registrations)
+
+    @property
+    def is_active(self) -> bool:
+        if self.registrations or self.deregistrations:
+            return self.direct_events()[0].kind == REGISTRATION
+        return bool(self.enrichments or self.stages)
+
+    @property
+    def activated_at(self) -> Event:
+        if self.registrations:
+            return self.registrations[0]
+        return sorted(self._all_events(), key=_time)[0]
+
+    @property
+    def authoring(self) -> Event:
+        additions = [e for e in self.direct_events() if e.kind == REGISTRATION]
+        return additions[0] if additions else self.indirect_events()[0]
+
+    def active_vstages(self) -> List[VStage]:
+        """Active stages, oldest activation first."""
+        active = [s for s in self.stages.values() if s.is_active]
+        active.sort(key=lambda s: s.activated_at.time)
+        return active
+
+
+class Artifact:
+    """An artifact and everything that happened to it."""
+
+    __slots__ = ("name", "versions", "deprecations", "creations", "enriched")
+
+    def __init__(self, name: str):
+        self.name = name
+        self.versions: List[Version] = []
+        self.deprecations: List[Event] = []
+        self.creations: List[Event] = []
+        self.enriched = False
+
+    def find_version(self, name: Optional[str] = None, commit: Optional[str] = None,
+                     discovered: bool = False) -> List[Version]:
+        """Versions matching a name and/or commit; discovered ones only if asked."""
+        return [
+            v for v in self.versions
+            if (name is None or v.name == name)
+            and (commit is None or v.commit == commit)
+            and (discovered or not v.discovered)
+        ]
+
+    def version_for_stage_event(self, commit: str) -> Version:
+        """The version a stage tag on `commit` belongs to (created when unregistered)."""
+        found = self.find_version(commit=commit)
+        if found:
+            return found[-1]
+        for v in self.versions:
+            if v.commit == commit and v.name == commit:
+                return v
+        v = Version(self.name, commit, commit)
+        self.versions.append(v)
+        return v
+
+    def events(self) -> List[Event]:
+        return newest_first(
+            self.creations + self.deprecations + [e for v in self.versions for e in v.events()]
+        )
+
+    @property
+    def is_active(self) -> bool:
+        events = self.events()
+        return bool(events) and events[0].kind != DEPRECATION
+
+    @property
+    def is_registered(self) -> bool:
+        """At least one GTO tag (not only annotations)."""
+        return bool(self.deprecations or self.creations) or any(
+            v.registrations or v.deregistrations or v.stages for v in self.versions
+        )
+
+    def get_versions(self, active_only: bool = True, include_non_explicit: bool = False,
+                     include_discovered: bool = False, sort: str = "semver",
+                     descending: bool = True) -> List[Version]:
+        chosen = [
+            v for v in self.versions
+            if not active_only or (
+                v.is_active and (
+                    (v.is_registered and not v.discovered)
+                    or (include_discovered and v.discovered)
+                    or (include_non_explicit and not v.is_registered)
+                )
+            )
+        ]
+        if sort == "semver":
+            return sort_versions(chosen, name=lambda v: v.name, descending=descending)
+        ordered = sorted(chosen, key=lambda v: v.authoring.time)
+        if descending:
+            ordered.reverse()
+        return ordered
+
+    def latest(self, registered_only: bool = True) -> Optional[Version]:
+        """The greatest active version by SemVer (never the most recent one)."""
+        versions = self.get_versions(include_non_explicit=not registered_only)
+        return versions[0] if versions else None
+
+    def vstages(self, registered_only: bool = False, assignments_per_version: int = -1,
+                versions_per_stage: int = 1, sort: str = "semver") -> Dict[str, List[VStage]]:
+        """Stage -> the versions in it, most relevant first (see the README's rules)."""
+        versions = self.get_versions(include_non_explicit=not registered_only, sort=sort)
+        chosen: List[VStage] = []
+        for version in versions:
+            active = version.active_vstages()
+            if assignments_per_version > -1:
+                active = active[:assignments_per_version]
+            chosen.extend(active)
+        if sort == "timestamp":
+            chosen.sort(key=lambda s: s.authoring.time)
+            chosen.reverse()
+        stages: Dict[str, List[VStage]] = {}
+        for vstage in chosen:
+            in_stage = stages.setdefault(vstage.stage, [])
+            if versions_per_stage > -1 and len(in_stage) >= versions_per_stage:
+                continue
+            if all(s.version != vstage.version for s in in_stage):
+                in_stage.append(vstage)
+        return stages
+
+
+class Registry:
+    """All artifacts, in the order they were first seen."""
+
+    def __init__(self) -> None:
+        self.artifacts: Dict[str, Artifact] = {}
+        self.skipped: List[str] = []  # odd tags left out, with the reason
+        self.enricher: Optional[Callable[[Artifact], None]] = None
+
+    def artifact(self, name: str, create: bool = False) -> Optional[Artifact]:
+        found = self.artifacts.get(name)
+        if found is None and create:
+            found = self.artifacts[name] = Artifact(name)
+        return found
+
+    def enrich(self, artifact: Artifact) -> Artifact:
+        """Add the annotation (commit) events of every version, once, when first needed."""
+        if not artifact.enriched and self.enricher is not None:
+            artifact.enriched = True
+            self.enricher(artifact)
+        return artifact
+
+    def active(self, artifact: Artifact) -> bool:
+        if artifact.deprecations:
+            self.enrich(artifact)
+        return artifact.is_active
+
+    def used_stages(self) -> List[str]:
+        names = set()
+        for artifact in self.artifacts.values():
+            names.update(artifact.vstages())
+        return sorted(names)
+
+    def events_for_tag(self, tag: str) -> List[Event]:
+        out = []
+        for artifact in self.artifacts.values():
+            for e in artifact.deprecations:
+                if e.tag == tag:
+                    out.append(e)
+            for v in artifact.versions:
+                for e in v.registrations + v.deregistrations:
+                    if e.tag == tag:
+                        out.append(e)
+                for s in v.stages.values():
+                    for e in s.assignments + s.unassignments:
+                        if e.tag == tag:
+                            out.append(e)
+        return out
+
+
+def build(tags: Iterable, skipped: Optional[List[str]] = None) -> Registry:
+    """Build the registry from annotated tags (gitrepo.TagObject), gto's way:
+    deprecations first, then registrations, then stages; each by tagger time, then name."""
+    registry = Registry()
+    parsed = []
+    for tag in tags:
+        name = T.parse_tag(tag.ref)
+        if name is None:
+            continue
+        if name.action == T.CREATE:
+            registry.skipped.append(f"{tag.ref}: '@created' tags are not registry events")
+            continue
+        if tag.tagger is None:
+            registry.skipped.append(f"{tag.ref}: the tag object has no tagger")
+            continue
+        parsed.append((PASS_OF_ACTION[name.action], tag.tagger.time, tag.ref, name, tag))
+    parsed.sort(key=lambda p: (p[0], p[1], p[2]))
+    for _pass, _time, ref, name, tag in parsed:
+        commit = tag.target
+        artifact = registry.artifact(name.name, create=True)
+        kind = EVENT_OF_ACTION[name.action]
+        t = tag.tagger
+        event = Event(kind, name.name, t.time, t.offset, t.name, t.email, tag.message, commit, tag=ref)
+        if kind == DEPRECATION:
+            insort(artifact.deprecations, event)
+        elif kind in (REGISTRATION, DEREGISTRATION):
+            event.version = name.version
+            found = artifact.find_version(name=name.version, commit=commit)
+            if found:
+                version = found[0]
+            else:
+                version = Version(name.name, name.version, commit)
+                artifact.versions.append(version)
+            version.add(event)
+        else:
+            event.stage = name.stage
+            version = artifact.version_for_stage_event(commit)
+            event.version = version.name
+            version.add(event)
+    return registry
+
+
+def commit_event(artifact: str, version: str, commit, annotation: Optional[dict]) -> Event:
+    """The event of a commit (gitrepo.CommitInfo) for one version of an artifact."""
+    a, c = commit.author, commit.committer
+    event = Event(COMMIT, artifact, c.time, c.offset, a.name, a.email, commit.message, commit.sha,
+                  version=version)
+    event.committer = c.name
+    event.committer_email = c.email
+    event.enrichments = [{"source": "gto", "artifact": annotation}] if annotation is not None else []
+    return event
+
+
+def add_commit_event(version: Version, event: Event) -> None:
+    """Add a commit event unless the version already has one for that commit."""
+    if all(e.commit != event.commit for e in version.enrichments):
+        version.add(event)

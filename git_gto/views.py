@@ -1,0 +1,166 @@
+"""Registry objects as the JSON documents and table rows gto prints (same keys, same order)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Dict, List, Optional
+
+from git_gto.registry import COMMIT, Event, Version, VStage
+from git_gto.tags import is_hexsha
+
+_ZONES: Dict[int, dt.timezone] = {}
+
+
+def timestamp(time: int, offset: int) -> dt.datetime:
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = _ZONES[offset] = dt.timezone(dt.timedelta(seconds=offset))
+    return dt.datetime.fromtimestamp(time, zone)
+
+
+def iso(event: Optional[Event]) -> Optional[str]:
+    return timestamp(event.time, event.offset).isoformat() if event is not None else None
+
+
+def human_time(event: Event) -> str:
+    return str(timestamp(event.time, event.offset))
+
+
+def short(value: Optional[str]) -> Optional[str]:
+    """Commit shas are shown with 7 characters in tables."""
+    return value[:7] if value is not None and is_hexsha(value) else value
+
+
+def event_json(e: Event, with_kind: bool = False) -> Dict[str, Any]:
+    out: Dict[str, Any] = {
+        "priority": e.priority,
+        "addition": e.addition,
+        "artifact": e.artifact,
+        "created_at": iso(e),
+        "author": e.author,
+        "author_email": e.author_email,
+        "message": e.message,
+        "commit_hexsha": e.commit,
+    }
+    if e.kind == COMMIT:
+        out["version"] = e.version
+        out["enrichments"] = e.enrichments
+        out["committer"] = e.committer
+        out["committer_email"] = e.committer_email
+    else:
+        out["tag"] = e.tag
+        if e.version is not None:
+            out["version"] = e.version
+        if e.stage is not None:
+            out["stage"] = e.stage
+    if with_kind:
+        out["event"] = e.kind
+    return out
+
+
+def check_ref_json(e: Event) -> Dict[str, Any]:
+    out = event_json(e, with_kind=True)
+    del out["priority"], out["addition"]
+    return out
+
+
+def _authored(obj, authoring: Event, activated: Optional[Event], active: bool) -> Dict[str, Any]:
+    return {
+        "is_active": active,
+        "activated_at": iso(activated),
+        "created_at": iso(authoring),
+        "author": authoring.author,
+        "author_email": authoring.author_email,
+        "message": authoring.message,
+        "ref": authoring.ref,
+    }
+
+
+def vstage_json(s: VStage) -> Dict[str, Any]:
+    out: Dict[str, Any] = {
+        "artifact": s.artifact,
+        "commit_hexsha": s.commit,
+        "version": s.version,
+        "stage": s.stage,
+        "assignments": [event_json(e, True) for e in s.assignments],
+        "unassignments": [event_json(e, True) for e in s.unassignments],
+    }
+    out.update(_authored(s, s.authoring, s.activated_at, s.is_active))
+    return out
+
+
+def version_json(v: Version, stages: List[VStage]) -> Dict[str, Any]:
+    out: Dict[str, Any] = {
+        "artifact": v.artifact,
+        "commit_hexsha": v.commit,
+        "version": v.name,
+        "enrichments": [event_json(e) for e in v.enrichments],
+        "registrations": [event_json(e) for e in v.registrations],
+        "deregistrations": [event_json(e) for e in v.deregistrations],
+        "stages": [vstage_json(s) for s in stages],
+    }
+    out.update(_authored(v, v.authoring, v.activated_at, v.is_active))
+    out["discovered"] = v.discovered
+    return out
+
+
+def history_json(e: Event) -> Dict[str, Any]:
+    return {
+        "timestamp": iso(e),
+        "artifact": e.artifact,
+        "event": e.kind,
+        "priority": e.priority,
+        "version": e.version,
+        "stage": e.stage,
+        "commit": e.commit,
+        "author": e.author,
+        "author_email": e.author_email,
+        "message": e.message,
+        "ref": e.ref,
+    }
+
+
+def history_row(e: Event) -> List[Optional[str]]:
+    return [human_time(e), e.artifact, e.kind, short(e.version), e.stage, e.commit[:7], e.ref]
+
+
+HISTORY_HEADERS = ["timestamp", "artifact", "event", "version", "stage", "commit", "ref"]
+VERSION_HEADERS = ["artifact", "version", "stage", "created_at", "ref"]
+
+
+def state_json(registry) -> Dict[str, Any]:
+    """The whole registry as `print-state` shows it."""
+
+    def plain(e: Event) -> Dict[str, Any]:
+        return event_json(e)
+
+    artifacts = {}
+    for a in registry.artifacts.values():
+        artifacts[a.name] = {
+            "artifact": a.name,
+            "versions": [
+                {
+                    "artifact": v.artifact,
+                    "commit_hexsha": v.commit,
+                    "version": v.name,
+                    "enrichments": [plain(e) for e in v.enrichments],
+                    "registrations": [plain(e) for e in v.registrations],
+                    "deregistrations": [plain(e) for e in v.deregistrations],
+                    "stages": {
+                        name: {
+                            "artifact": s.artifact,
+                            "commit_hexsha": s.commit,
+                            "version": s.version,
+                            "stage": s.stage,
+                            "assignments": [plain(e) for e in s.assignments],
+                            "unassignments": [plain(e) for e in s.unassignments],
+                        }
+                        for name, s in v.stages.items()
+                    },
+                }
+                for v in a.versions
+            ],
+            "creations": [plain(e) for e in a.creations],
+            "deprecations": [plain(e) for e in a.deprecations],
+        }
+    return {"artifacts": artifacts}
