@@ -175,9 +175,9 @@ USE_TIME = False             # set in main() when TIME_BIN works
 def time_bin_works():
     try:
         with tempfile.NamedTemporaryFile("r") as f:
-            ok = subprocess.run([TIME_BIN, "-f", "%M", "-o", f.name, "true"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
-            return ok and f.read().strip().isdigit()
+            p = subprocess.run([TIME_BIN, "-f", "%M", "-o", f.name, "true"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return p.returncode == 0 and f.read().strip().isdigit()
     except OSError:
         return False
 
@@ -516,9 +516,9 @@ def main(argv=None):
         workdir = tmp = tempfile.mkdtemp(prefix="gto-bench-")
     git_version = subprocess.run(["git", "--version"], stdout=subprocess.PIPE,
                                  text=True).stdout.strip()
+    comp_env = " ".join(f"{k}={shlex.quote(v)}" for k, v in args.complete_env.items())
     header = [f"command under test: {args.gto} ({probe.stdout.strip().splitlines()[-1]})",
-              f"completion: {' '.join(f'{k}={shlex.quote(v)}' for k, v in args.complete_env.items())}"
-              f" {shlex.join(args.complete_argv)}",
+              f"completion: {comp_env} {shlex.join(args.complete_argv)}",
               f"{git_version}; python3 -c pass: {args.python}; {os.cpu_count()} CPUs; "
               f"runs: {args.runs} (median); workdir: {workdir}",
               "peak RSS: " + (f"{TIME_BIN} -f %M" if USE_TIME else

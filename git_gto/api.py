@@ -281,16 +281,16 @@ def plan_assign(ws: Workspace, name: str, stage: str, ref: Optional[str] = None,
     change = Change()
     artifact = ws.registry().artifact(name) or R.Artifact(name)
     if existing_name:
-        found = artifact.find_version(name=existing_name)
-        if not found:
-            raise GtoError(f"Version '{existing_name}' is not registered")
-        target = found[-1]
+        target = _one_version(artifact, existing_name, f"Version '{existing_name}' is not registered")
         commit, version_name = target.commit, target.name
     else:
         commit = ws.resolve(ref)
         at_commit = artifact.find_version(commit=commit)
+        if len(at_commit) > 1:
+            names = ", ".join(v.name for v in at_commit)
+            raise GtoError(f"'{name}' has several versions registered at this commit ({names}); fix the tags first")
         if at_commit:
-            target = at_commit[-1]
+            target = at_commit[0]
             if new_name:
                 raise GtoError(
                     f"Can't register '{new_name}', since '{target.name}' is registered already at this ref"
@@ -317,6 +317,18 @@ def plan_assign(ws: Workspace, name: str, stage: str, ref: Optional[str] = None,
     return change
 
 
+def _one_version(artifact: R.Artifact, name: str, missing: str) -> R.Version:
+    """The registered version called `name`; an error if there is none, or several."""
+    found = artifact.find_version(name=name)
+    if not found:
+        raise GtoError(missing)
+    if len(found) > 1:
+        where = ", ".join(v.commit[:7] for v in found)
+        raise GtoError(f"version {name} of '{artifact.name}' is registered on several commits ({where}); "
+                       "delete the wrong tag first")
+    return found[0]
+
+
 def _deletions(ws: Workspace, events: List[R.Event]) -> Change:
     change = Change()
     refs = ws.repo.tag_refs()
@@ -332,10 +344,7 @@ def plan_unassign(ws: Workspace, name: str, version: str, stage: str, message: O
     ws.config.check_stage(stage)
     check_version(version)
     artifact = ws.find_artifact(name)
-    found = artifact.find_version(name=version)
-    if not found:
-        raise GtoError(f"No versions found for '{name}'")
-    target = found[-1]
+    target = _one_version(artifact, version, f"No versions found for '{name}'")
     if not force and stage not in target.stages:
         raise GtoError(f"Stage '{stage}' is not assigned to a version '{target.name}'")
     if delete:
@@ -356,6 +365,8 @@ def plan_deregister(ws: Workspace, name: str, version: str, message: Optional[st
     check_version(version)
     artifact = ws.registry().artifact(name) or R.Artifact(name)
     found = artifact.find_version(name=version)
+    if found:
+        found = [_one_version(artifact, version, "")]
     if not force:
         if not found:
             raise GtoError(f"No versions found for '{name}'")

@@ -280,13 +280,58 @@ class GitRepo:
             return None
 
     def resolve(self, rev: str) -> str:
-        """Resolve a revision (sha, short sha, branch, tag, HEAD~1, ...) to a commit sha."""
-        from dulwich.objectspec import parse_commit
+        """Resolve a revision to a commit sha, as git does: a sha or unique prefix, a ref
+        (HEAD, branch, tag, remote branch), then any `~N`, `^N`, `^{commit}` suffixes."""
+        m = re.fullmatch(r"([^~^]+)((?:~\d*|\^\d*|\^\{\w*\})*)", rev.strip())
+        sha = self._resolve_base(m.group(1)) if m else None
+        if sha is None:
+            raise RefNotFound(f"unknown revision '{rev}'")
+        sha = self._peel_to_commit(sha, rev)
+        for op, num in re.findall(r"([~^])(\d*|\{\w*\})", m.group(2)):
+            if num.startswith("{"):
+                continue
+            count = int(num) if num else 1
+            if op == "~":
+                for _ in range(count):
+                    sha = self._parent(sha, 1, rev)
+            elif count:
+                sha = self._parent(sha, count, rev)
+        return sha
 
+    def _resolve_base(self, name: str) -> Optional[str]:
+        store = self.dulwich.object_store
+        if re.fullmatch(r"[0-9a-fA-F]{40}", name) and name.lower().encode() in store:
+            return name.lower()
+        refs = self.dulwich.refs
+        for candidate in (name, f"refs/{name}", f"refs/tags/{name}", f"refs/heads/{name}",
+                          f"refs/remotes/{name}", f"refs/remotes/{name}/HEAD"):
+            try:
+                return refs[candidate.encode()].decode("ascii")
+            except (KeyError, ValueError):
+                continue
+        if re.fullmatch(r"[0-9a-fA-F]{4,39}", name):
+            found = list(store.iter_prefix(name.lower().encode()))
+            commits = [s for s in found if store.get_raw(s)[0] in (OBJ_COMMIT, OBJ_TAG)]
+            if len(commits) == 1:
+                sha = commits[0]
+                return sha.decode("ascii") if isinstance(sha, bytes) else sha
+            if len(commits) > 1:
+                raise RefNotFound(f"short object ID {name} is ambiguous")
+        return None
+
+    def _peel_to_commit(self, sha: str, rev: str) -> str:
         try:
-            return parse_commit(self.dulwich, rev).id.decode("ascii")
-        except Exception:
-            raise RefNotFound(f"unknown revision '{rev}'") from None
+            return self.read_commit(sha).sha
+        except (GtoError, KeyError):
+            raise RefNotFound(f"'{rev}' does not name a commit") from None
+
+    def _parent(self, sha: str, n: int, rev: str) -> str:
+        raw = self.dulwich.object_store.get_raw(sha.encode("ascii"))[1]
+        head, _, _ = raw.partition(b"\n\n")
+        parents = [l[7:].decode("ascii") for l in head.split(b"\n") if l.startswith(b"parent ")]
+        if len(parents) < n:
+            raise RefNotFound(f"unknown revision '{rev}'")
+        return parents[n - 1]
 
     def read_commit(self, sha: str) -> CommitInfo:
         type_num, raw = self.dulwich.object_store.get_raw(sha.encode("ascii"))
