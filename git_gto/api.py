@@ -103,7 +103,7 @@ class Workspace:
         for commit in self._annotated_commits(all_branches, all_commits):
             for name, annotation in self.index_at(commit).items():
                 artifact = reg.artifact(name, create=True)
-                version = _version_at(artifact, commit)
+                version = artifact.version_at(commit)
                 R.add_commit_event(version, R.commit_event(name, version.name, self.commit(commit), annotation))
         reg.enricher = self._enrich
         self._registry = reg
@@ -154,18 +154,6 @@ def _retarget(tag, commit: str):
     from dataclasses import replace
 
     return replace(tag, target=commit, target_type=OBJ_COMMIT)
-
-
-def _version_at(artifact: R.Artifact, commit: str) -> R.Version:
-    found = artifact.find_version(commit=commit)
-    if found:
-        return found[-1]
-    for v in artifact.versions:
-        if v.commit == commit and v.name == commit:
-            return v
-    version = R.Version(artifact.name, commit, commit)
-    artifact.versions.append(version)
-    return version
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -297,7 +285,7 @@ def plan_assign(ws: Workspace, name: str, stage: str, ref: Optional[str] = None,
                 )
             version_name = target.name
         elif skip_registration:
-            hexsha = [v for v in artifact.versions if v.commit == commit and v.name == commit]
+            hexsha = [v for v in artifact.find_version(commit=commit, discovered=True) if v.name == commit]
             target = hexsha[0] if hexsha else None
             version_name = commit
         else:

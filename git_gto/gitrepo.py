@@ -7,7 +7,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from git_gto.errors import GtoError, NotARepository, RefNotFound, TagExists
 
@@ -16,8 +16,7 @@ OBJ_COMMIT, OBJ_TREE, OBJ_BLOB, OBJ_TAG = 1, 2, 3, 4
 TYPE_NAMES = {b"commit": OBJ_COMMIT, b"tree": OBJ_TREE, b"blob": OBJ_BLOB, b"tag": OBJ_TAG}
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     """A tagger or committer: name, email, epoch seconds and UTC offset in seconds."""
 
     name: str
@@ -26,9 +25,8 @@ class Identity:
     offset: int
 
 
-@dataclass(frozen=True)
-class TagObject:
-    """What the registry needs of an annotated tag."""
+class TagObject(NamedTuple):
+    """What the registry needs of an annotated tag (a tuple: tens of thousands are made)."""
 
     ref: str  # the tag name (refs/tags/ stripped)
     sha: str  # the tag object
@@ -148,6 +146,7 @@ class GitRepo:
         self._dulwich = None
         self._tags: Optional[List[TagObject]] = None
         self._refs: Optional[Dict[str, str]] = None
+        self._packed: Optional[Dict[bytes, bytes]] = None
 
     # -- discovery -----------------------------------------------------------------------
     @classmethod
@@ -204,21 +203,30 @@ class GitRepo:
         return self._dulwich
 
     # -- refs ------------------------------------------------------------------------------
+    def _packed_refs(self) -> Dict[bytes, bytes]:
+        """All refs of `packed-refs` (name -> sha), parsed once without per-line checks."""
+        if self._packed is None:
+            packed: Dict[bytes, bytes] = {}
+            try:
+                with open(os.path.join(self.commondir, "packed-refs"), "rb") as f:
+                    data = f.read()
+            except FileNotFoundError:
+                data = b""
+            for line in data.split(b"\n"):
+                if len(line) > 41 and line[40:41] == b" ":
+                    packed[line[41:]] = line[:40]
+            self._packed = packed
+        return self._packed
+
     def tag_refs(self) -> Dict[str, str]:
         """Tag name -> object id, from packed-refs and loose refs (loose ones win)."""
         if self._refs is not None:
             return self._refs
-        refs: Dict[str, str] = {}
-        packed = os.path.join(self.commondir, "packed-refs")
-        try:
-            with open(packed, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
-            data = b""
-        prefix = b" refs/tags/"
-        for line in data.split(b"\n"):
-            if line[40:51] == prefix:
-                refs[line[51:].decode("utf-8", "surrogateescape")] = line[:40].decode("ascii")
+        refs: Dict[str, str] = {
+            name[10:].decode("utf-8", "surrogateescape"): sha.decode("ascii")
+            for name, sha in self._packed_refs().items()
+            if name[:10] == b"refs/tags/"
+        }
         root = os.path.join(self.commondir, "refs", "tags")
         for dirpath, _dirnames, filenames in os.walk(root):
             for filename in filenames:
@@ -233,6 +241,22 @@ class GitRepo:
                     refs[name] = content[:40].decode("ascii")
         self._refs = refs
         return refs
+
+    def read_ref(self, name: str) -> Optional[str]:
+        """Follow a ref (symbolic ones too) to an object id, without dulwich's full scans."""
+        for _ in range(10):
+            base = self.controldir if name == "HEAD" or "/" not in name else self.commondir
+            try:
+                with open(os.path.join(base, name), "rb") as f:
+                    content = f.read().strip()
+            except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+                sha = self._packed_refs().get(name.encode())
+                return sha.decode("ascii") if sha else None
+            if content.startswith(b"ref: "):
+                name = content[5:].decode("utf-8", "surrogateescape")
+                continue
+            return content[:40].decode("ascii") if len(content) >= 40 else None
+        return None
 
     def tag_names(self) -> List[str]:
         """All tag names, lightweight ones included."""
@@ -274,10 +298,7 @@ class GitRepo:
     # -- revisions and commits -----------------------------------------------------------
     def head(self) -> Optional[str]:
         """The commit HEAD points at, or None in a repository without commits."""
-        try:
-            return self.dulwich.refs[b"HEAD"].decode("ascii")
-        except KeyError:
-            return None
+        return self.read_ref("HEAD")
 
     def resolve(self, rev: str) -> str:
         """Resolve a revision to a commit sha, as git does: a sha or unique prefix, a ref
@@ -447,22 +468,24 @@ class GitRepo:
             self.delete_tags(created)
             raise
         finally:
-            self._refs = None
-            self._tags = None
+            self._forget_refs()
 
     def delete_tags(self, names: Iterable[str]) -> None:
         for name in names:
             self.dulwich.refs.remove_if_equals((TAGS_PREFIX + name).encode(), None)
+        self._forget_refs()
+
+    def _forget_refs(self) -> None:
         self._refs = None
         self._tags = None
+        self._packed = None
 
     def restore_tags(self, tags: Iterable[Tuple[str, str]]) -> None:
         """Put deleted tags back (their objects are still in the object store)."""
         for name, sha in tags:
             if sha:
                 self.dulwich.refs.add_if_new((TAGS_PREFIX + name).encode(), sha.encode())
-        self._refs = None
-        self._tags = None
+        self._forget_refs()
 
 
 def _config_value(config, section: bytes, key: bytes) -> Optional[str]:

@@ -123,13 +123,21 @@ class VStage:
     def events(self) -> List[Event]:
         return newest_first(self.assignments + self.unassignments)
 
+    def newest(self) -> Event:
+        """The newest event; an unassignment wins a tie (it is listed after assignments)."""
+        if not self.unassignments:
+            return self.assignments[-1]
+        if not self.assignments or self.unassignments[-1].time >= self.assignments[-1].time:
+            return self.unassignments[-1]
+        return self.assignments[-1]
+
     @property
     def is_active(self) -> bool:
-        return self.events()[0].kind == ASSIGNMENT
+        return self.newest().kind == ASSIGNMENT
 
     @property
     def activated_at(self) -> Optional[Event]:
-        newest = self.events()[0]
+        newest = self.newest()
         return newest if newest.kind == ASSIGNMENT else None
 
     @property
@@ -165,9 +173,6 @@ class Version:
                 vstage = self.stages[event.stage] = VStage(self.artifact, self.name, event.stage, self.commit)
             insort(vstage.assignments if event.kind == ASSIGNMENT else vstage.unassignments, event)
 
-    def direct_events(self) -> List[Event]:
-        return newest_first(self.registrations + self.deregistrations)
-
     def indirect_events(self) -> List[Event]:
         return newest_first(self.enrichments + [e for s in self.stages.values() for e in s.events()])
 
@@ -189,8 +194,12 @@ class Version:
 
     @property
     def is_active(self) -> bool:
-        if self.registrations or self.deregistrations:
-            return self.direct_events()[0].kind == REGISTRATION
+        """The newest direct event is a registration (a deregistration wins a tie);
+        without direct events, any event at all."""
+        if self.deregistrations:
+            return bool(self.registrations) and self.registrations[-1].time > self.deregistrations[-1].time
+        if self.registrations:
+            return True
         return bool(self.enrichments or self.stages)
 
     @property
@@ -201,8 +210,10 @@ class Version:
 
     @property
     def authoring(self) -> Event:
-        additions = [e for e in self.direct_events() if e.kind == REGISTRATION]
-        return additions[0] if additions else self.indirect_events()[0]
+        """The newest registration, else the newest other event: gives created_at and ref."""
+        if self.registrations:
+            return self.registrations[-1]
+        return self.indirect_events()[0]
 
     def active_vstages(self) -> List[VStage]:
         """Active stages, oldest activation first."""
@@ -214,7 +225,7 @@ class Version:
 class Artifact:
     """An artifact and everything that happened to it."""
 
-    __slots__ = ("name", "versions", "deprecations", "creations", "enriched")
+    __slots__ = ("name", "versions", "deprecations", "creations", "enriched", "_by_commit", "_vstages")
 
     def __init__(self, name: str):
         self.name = name
@@ -222,28 +233,34 @@ class Artifact:
         self.deprecations: List[Event] = []
         self.creations: List[Event] = []
         self.enriched = False
+        self._by_commit: Dict[str, List[Version]] = {}
+        self._vstages: Dict[tuple, Dict[str, List[VStage]]] = {}
+
+    def add_version(self, name: str, commit: str) -> Version:
+        version = Version(self.name, name, commit)
+        self.versions.append(version)
+        self._by_commit.setdefault(commit, []).append(version)
+        return version
 
     def find_version(self, name: Optional[str] = None, commit: Optional[str] = None,
                      discovered: bool = False) -> List[Version]:
         """Versions matching a name and/or commit; discovered ones only if asked."""
+        pool = self.versions if commit is None else self._by_commit.get(commit, ())
         return [
-            v for v in self.versions
-            if (name is None or v.name == name)
-            and (commit is None or v.commit == commit)
-            and (discovered or not v.discovered)
+            v for v in pool
+            if (name is None or v.name == name) and (discovered or not v.discovered)
         ]
 
-    def version_for_stage_event(self, commit: str) -> Version:
-        """The version a stage tag on `commit` belongs to (created when unregistered)."""
+    def version_at(self, commit: str) -> Version:
+        """The version at `commit`: the registered one, else the one named by the commit
+        (created if needed; gto would make a duplicate here, we never do)."""
         found = self.find_version(commit=commit)
         if found:
             return found[-1]
-        for v in self.versions:
-            if v.commit == commit and v.name == commit:
+        for v in self._by_commit.get(commit, ()):
+            if v.name == commit:
                 return v
-        v = Version(self.name, commit, commit)
-        self.versions.append(v)
-        return v
+        return self.add_version(commit, commit)
 
     def events(self) -> List[Event]:
         return newest_first(
@@ -290,6 +307,9 @@ class Artifact:
     def vstages(self, registered_only: bool = False, assignments_per_version: int = -1,
                 versions_per_stage: int = 1, sort: str = "semver") -> Dict[str, List[VStage]]:
         """Stage -> the versions in it, most relevant first (see the README's rules)."""
+        key = (registered_only, assignments_per_version, versions_per_stage, sort)
+        if key in self._vstages:
+            return self._vstages[key]
         versions = self.get_versions(include_non_explicit=not registered_only, sort=sort)
         chosen: List[VStage] = []
         for version in versions:
@@ -307,6 +327,7 @@ class Artifact:
                 continue
             if all(s.version != vstage.version for s in in_stage):
                 in_stage.append(vstage)
+        self._vstages[key] = stages
         return stages
 
 
@@ -329,6 +350,7 @@ class Registry:
         if not artifact.enriched and self.enricher is not None:
             artifact.enriched = True
             self.enricher(artifact)
+            artifact._vstages.clear()
         return artifact
 
     def active(self, artifact: Artifact) -> bool:
@@ -387,15 +409,11 @@ def build(tags: Iterable, skipped: Optional[List[str]] = None) -> Registry:
         elif kind in (REGISTRATION, DEREGISTRATION):
             event.version = name.version
             found = artifact.find_version(name=name.version, commit=commit)
-            if found:
-                version = found[0]
-            else:
-                version = Version(name.name, name.version, commit)
-                artifact.versions.append(version)
+            version = found[0] if found else artifact.add_version(name.version, commit)
             version.add(event)
         else:
             event.stage = name.stage
-            version = artifact.version_for_stage_event(commit)
+            version = artifact.version_at(commit)
             event.version = version.name
             version.add(event)
     return registry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Iterable, NamedTuple, Optional
 
 NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-/_]*[a-zA-Z0-9])?"
 DIRNAME = r"[a-zA-Z0-9\-_./]+"
@@ -44,8 +44,7 @@ INVALID_NAME = (
 )
 
 
-@dataclass(frozen=True)
-class TagName:
+class TagName(NamedTuple):
     """What a GTO tag name says: which artifact, which action, on what."""
 
     name: str
