@@ -46,9 +46,14 @@ class Workspace:
         self._commits: Dict[str, Any] = {}
 
     def close(self) -> None:
+        if self.repo_opened():
+            self.repo.dulwich.close()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+
+    def repo_opened(self) -> bool:
+        return getattr(self, "repo", None) is not None and self.repo._dulwich is not None
 
     def __enter__(self) -> "Workspace":
         return self
@@ -106,6 +111,7 @@ class Workspace:
                 version = artifact.version_at(commit)
                 R.add_commit_event(version, R.commit_event(name, version.name, self.commit(commit), annotation))
         reg.enricher = self._enrich
+        reg.commit_time = lambda sha: self.commit(sha).committer.time
         self._registry = reg
         return reg
 
@@ -151,9 +157,8 @@ _TYPE_WORDS = {2: "tree", 3: "blob"}
 
 
 def _retarget(tag, commit: str):
-    from dataclasses import replace
-
-    return replace(tag, target=commit, target_type=OBJ_COMMIT)
+    """A tag of a tag counts for the commit it finally points at."""
+    return tag._replace(target=commit, target_type=OBJ_COMMIT)
 
 
 # -- validation ------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ def run(argv: List[str]) -> int:
     from git_gto.output import print_error
 
     try:
-        result = cli.main(args=argv, prog_name="git gto", standalone_mode=False)
+        result = cli.main(args=argv, prog_name="git gto", complete_var="_GIT_GTO_COMPLETE", standalone_mode=False)
         return result if isinstance(result, int) else 0
     except click.exceptions.Exit as e:
         return e.exit_code

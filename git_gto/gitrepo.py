@@ -308,7 +308,7 @@ class GitRepo:
         if sha is None:
             raise RefNotFound(f"unknown revision '{rev}'")
         sha = self._peel_to_commit(sha, rev)
-        for op, num in re.findall(r"([~^])(\d*|\{\w*\})", m.group(2)):
+        for op, num in re.findall(r"([~^])(\{\w*\}|\d*)", m.group(2)):
             if num.startswith("{"):
                 continue
             count = int(num) if num else 1

@@ -338,6 +338,7 @@ class Registry:
         self.artifacts: Dict[str, Artifact] = {}
         self.skipped: List[str] = []  # odd tags left out, with the reason
         self.enricher: Optional[Callable[[Artifact], None]] = None
+        self.commit_time: Optional[Callable[[str], int]] = None
 
     def artifact(self, name: str, create: bool = False) -> Optional[Artifact]:
         found = self.artifacts.get(name)
@@ -354,9 +355,18 @@ class Registry:
         return artifact
 
     def active(self, artifact: Artifact) -> bool:
-        if artifact.deprecations:
-            self.enrich(artifact)
-        return artifact.is_active
+        """Not deprecated: no deprecation, or some version event (a commit of a version
+        included) at least as new as the newest deprecation. Reads commit dates only when
+        the tags alone do not decide."""
+        if not artifact.deprecations or artifact.enriched:
+            return artifact.is_active
+        deprecated_at = artifact.deprecations[-1].time
+        newest = max((e.time for v in artifact.versions for e in v.events()), default=None)
+        if newest is not None and newest >= deprecated_at:
+            return True
+        if self.commit_time is None:
+            return False
+        return any(self.commit_time(v.commit) >= deprecated_at for v in artifact.versions)
 
     def used_stages(self) -> List[str]:
         names = set()

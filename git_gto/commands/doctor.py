@@ -45,6 +45,7 @@ def command(repo, all_commits):
                 if len(where) > 1:
                     problems.append(f"{artifact.name}: version {name} is registered on several commits ({', '.join(where)})")
     for problem in problems:
-        click.echo(f"warning: {problem}")
-    if not problems:
-        click.echo(output.success("No issues found"))
+        click.echo(f"problem: {problem}")
+    if problems:
+        raise SystemExit(1)
+    click.echo(output.success("No issues found"))

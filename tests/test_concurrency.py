@@ -1,0 +1,191 @@
+"""Concurrent writers: a tag is never overwritten, a lost race is an ordinary refusal.
+
+Processes are real `git gto` runs through git, released together from a start line; the
+check-then-write window is also reproduced deterministically with two workspaces.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import List, Tuple
+
+import pytest
+
+from git_gto import api
+from git_gto.errors import GtoError, TagExists
+from git_gto.gitrepo import GitRepo, NewTag
+
+RACE_MESSAGES = ("already exists", "already was registered")
+
+
+def run_together(repo, tmp_path: Path, commands: List[List[str]]) -> List[Tuple[int, str, str]]:
+    """Start every `git gto ...` command, release them at once, return (status, out, err)."""
+    go = tmp_path / f"go-{time.monotonic_ns()}"
+    procs = []
+    for args in commands:
+        script = 'while [ ! -e "$GO" ]; do :; done; exec git gto "$@"'
+        procs.append(subprocess.Popen(
+            ["sh", "-c", script, "sh", *args], cwd=repo.path, env={**os.environ, "GO": str(go)},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        ))
+    time.sleep(0.05)
+    go.touch()
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        results.append((p.returncode, out, err))
+    return results
+
+
+def assert_lost_race(status: int, err: str) -> None:
+    assert status == 1, err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    assert any(m in lines[0] for m in RACE_MESSAGES), lines[0]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("writers", [2, 4])
+def test_racing_registrations_of_one_version(repo, tmp_path, writers):
+    commits = [repo.commit(f"c{i}") for i in range(writers)]
+    repo.tick()
+    for round_ in range(3):
+        name = f"m{round_}"
+        results = run_together(repo, tmp_path, [["register", name, "--version", "v1.0.0", c] for c in commits])
+        winners = [i for i, (status, _, _) in enumerate(results) if status == 0]
+        assert len(winners) == 1, results
+        for i, (status, _, err) in enumerate(results):
+            if i != winners[0]:
+                assert_lost_race(status, err)
+        tag = f"{name}@v1.0.0"
+        assert f"Created git tag '{tag}'" in results[winners[0]][2]
+        assert [t for t in repo.tags() if t.startswith(name + "@")] == [tag]
+        assert repo.git("cat-file", "-t", f"refs/tags/{tag}") == "tag"
+        assert repo.git("rev-parse", f"{tag}^{{commit}}") == commits[winners[0]]
+    repo.fsck()
+
+
+def test_racing_automatic_versions_never_share_a_tag(repo, tmp_path):
+    """Two `register m` on two commits: one may lose, or both win with two versions; no tag
+    is ever written twice."""
+    commits = [repo.commit("a"), repo.commit("b")]
+    repo.tick()
+    results = run_together(repo, tmp_path, [["register", "m", c] for c in commits])
+    created = {}
+    for (status, _, err), commit in zip(results, commits):
+        if status == 0:
+            tag = err.split("'")[1]
+            assert tag not in created
+            created[tag] = commit
+        else:
+            assert_lost_race(status, err)
+    assert created
+    assert sorted(repo.tags()) == sorted(created)
+    for tag, commit in created.items():
+        assert repo.git("rev-parse", f"{tag}^{{commit}}") == commit
+    repo.fsck()
+
+
+def test_racing_forced_assignments_keep_every_tag(repo, tmp_path, gto):
+    commit = repo.commit("a")
+    assert gto("register", "m").exit_code == 0
+    results = run_together(repo, tmp_path, [["assign", "m", "--stage", "prod", "--force"]] * 4)
+    created = []
+    for status, _, err in results:
+        if status == 0:
+            created.append(err.split("'")[1])
+        else:
+            assert_lost_race(status, err)
+    assert len(created) == len(set(created)) >= 1
+    assert sorted(repo.tags()) == sorted(created + ["m@v0.0.1"])
+    for tag in created:
+        assert repo.git("rev-parse", f"{tag}^{{commit}}") == commit
+        assert repo.git("cat-file", "-t", f"refs/tags/{tag}") == "tag"
+    repo.fsck()
+
+
+def test_lost_race_between_check_and_write(repo):
+    """Both writers plan v1.0.0 before either writes: the second one gets TagExists and the
+    first one's tag stays as it was."""
+    c1 = repo.commit("a")
+    c2 = repo.commit("b")
+    repo.tick()
+    first = api.Workspace(str(repo.path))
+    second = api.Workspace(str(repo.path))
+    change1 = api.plan_register(first, "m", c1, version="v1.0.0")
+    change2 = api.plan_register(second, "m", c2, version="v1.0.0")
+    api.apply(first, change1, push=False)
+    sha = repo.git("rev-parse", "refs/tags/m@v1.0.0")
+    with pytest.raises(GtoError, match="tag 'm@v1.0.0' already exists"):
+        api.apply(second, change2, push=False)
+    assert repo.tags() == ["m@v1.0.0"]
+    assert repo.git("rev-parse", "refs/tags/m@v1.0.0") == sha
+    assert repo.git("rev-parse", "m@v1.0.0^{commit}") == c1
+    repo.fsck()
+
+
+def test_lost_race_on_a_two_tag_assignment(repo):
+    """assign on an unregistered commit plans two tags; if another writer took the
+    registration tag meanwhile, neither tag is written."""
+    repo.commit("a")
+    c2 = repo.commit("b")
+    repo.tick()
+    mine = api.Workspace(str(repo.path))
+    change = api.plan_assign(mine, "m", "prod")
+    assert [c.tag for c in change.created] == ["m@v0.0.1", "m#prod#1"]
+    repo.git("tag", "-a", "m@v0.0.1", "-m", "theirs", "HEAD~1")
+    with pytest.raises(GtoError, match="already exists"):
+        api.apply(mine, change, push=False)
+    assert repo.tags() == ["m@v0.0.1"]
+    assert repo.git("rev-parse", "m@v0.0.1^{commit}") != c2
+
+
+# -- GitRepo.create_tags: all or nothing -----------------------------------------------------
+
+
+def new_tags(repo, *names: str) -> List[NewTag]:
+    head = repo.git("rev-parse", "HEAD")
+    return [NewTag(n, head, f"message of {n}") for n in names]
+
+
+def test_create_tags_creates_all(repo):
+    repo.commit("a")
+    GitRepo.discover(str(repo.path)).create_tags(new_tags(repo, "a@v1.0.0", "a#prod#1"))
+    assert repo.tags() == ["a#prod#1", "a@v1.0.0"]
+    for t in repo.tags():
+        assert repo.git("cat-file", "-t", f"refs/tags/{t}") == "tag"
+    repo.fsck()
+
+
+@pytest.mark.parametrize("existing", [0, 1])
+@pytest.mark.parametrize("kind", ["annotated", "lightweight", "packed"])
+def test_create_tags_none_if_one_exists(repo, existing, kind):
+    repo.commit("a")
+    names = ["a@v1.0.0", "a#prod#1"]
+    repo.tag(names[existing], message=None if kind != "annotated" else "already here")
+    if kind == "packed":
+        repo.git("pack-refs", "--all")
+    sha = repo.git("rev-parse", f"refs/tags/{names[existing]}")
+    with pytest.raises(TagExists, match=f"tag '{names[existing]}' already exists"):
+        GitRepo.discover(str(repo.path)).create_tags(new_tags(repo, *names))
+    assert repo.tags() == [names[existing]]
+    assert repo.git("rev-parse", f"refs/tags/{names[existing]}") == sha
+    repo.fsck()
+
+
+def test_create_tags_same_name_twice_creates_none(repo):
+    repo.commit("a")
+    with pytest.raises(TagExists):
+        GitRepo.discover(str(repo.path)).create_tags(new_tags(repo, "a@v1.0.0", "a@v1.0.0"))
+    assert repo.tags() == []
+
+
+def test_create_tags_invalid_second_name_creates_none(repo):
+    repo.commit("a")
+    with pytest.raises(Exception):
+        GitRepo.discover(str(repo.path)).create_tags(new_tags(repo, "a@v1.0.0", "a..b@v1.0.0"))
+    assert repo.tags() == []
+    repo.fsck()

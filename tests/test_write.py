@@ -1,0 +1,1014 @@
+"""Writing the registry: register, assign, deprecate, annotate, remove, describe.
+
+Every created tag is checked with real git (`git cat-file`, `git rev-parse`, `git fsck
+--strict`); every refusal must leave the tags exactly as they were. Expectations come from
+the gto 1.10.1 behaviour spec (§1.3-1.4, §2.1, §3.1-3.3, §3.9) and its Appendix A.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import subprocess
+from typing import Dict, List, Optional, Tuple
+
+import pytest
+import yaml
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+def cat_tag(repo, tag: str) -> Tuple[Dict[str, str], bytes]:
+    """The headers and the exact message bytes of an annotated tag, as git stores them."""
+    raw = subprocess.run(
+        ["git", "cat-file", "tag", f"refs/tags/{tag}"], cwd=repo.path, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, check=True,
+    ).stdout
+    head, _, body = raw.partition(b"\n\n")
+    headers = {}
+    for line in head.decode().split("\n"):
+        key, _, value = line.partition(" ")
+        headers.setdefault(key, value)
+    return headers, body
+
+
+def default_tagger(repo) -> str:
+    return f"Test User <test@example.com> {repo.clock} +0000"
+
+
+def assert_tag(repo, tag: str, commit: str, message: str, tagger: Optional[str] = None) -> None:
+    """`tag` is an annotated tag on `commit`, with exactly `message` + newline, by `tagger`."""
+    assert repo.git("cat-file", "-t", f"refs/tags/{tag}") == "tag"
+    assert repo.git("rev-parse", f"refs/tags/{tag}^{{commit}}") == commit
+    headers, body = cat_tag(repo, tag)
+    assert headers["object"] == commit
+    assert headers["type"] == "commit"
+    assert headers["tag"] == tag
+    assert headers["tagger"] == (tagger or default_tagger(repo))
+    assert body == message.encode() + b"\n"
+    repo.fsck()
+
+
+def tag_sha(repo, tag: str) -> str:
+    return repo.git("rev-parse", f"refs/tags/{tag}")
+
+
+def assert_refused(repo, result, before: List[str], code: int = 1, text: str = "") -> None:
+    """A refusal: the exit status, exactly one line on stderr, no traceback, no tag changed."""
+    assert result.exit_code == code, (result.exit_code, result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert text in lines[0], lines[0]
+    assert "Traceback" not in result.stderr + result.stdout
+    assert repo.tags() == before
+    repo.fsck()
+
+
+def ok(result):
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    return result
+
+
+def hint(*tags: str, delete: bool = False) -> str:
+    verb = "git push --delete origin" if delete else "git push origin"
+    return f"    {verb} " + " ".join(shlex.quote(t) for t in tags)
+
+
+# -- register --------------------------------------------------------------------------------
+
+
+def test_register_first_version_is_v0_0_1(repo, gto):
+    commit = repo.commit("model")
+    result = ok(gto("register", "m"))
+    assert repo.tags() == ["m@v0.0.1"]
+    assert_tag(repo, "m@v0.0.1", commit, "Registering artifact m version v0.0.1")
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Created git tag 'm@v0.0.1' that registers version"
+    assert lines[1:] == ["To push the changes upstream, run:", "    git push origin m@v0.0.1"]
+
+
+def test_register_next_is_patch_bump(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.2.3"))
+    commit = repo.commit("two")
+    ok(gto("register", "m"))
+    assert repo.tags() == ["m@v1.2.3", "m@v1.2.4"]
+    assert_tag(repo, "m@v1.2.4", commit, "Registering artifact m version v1.2.4")
+
+
+@pytest.mark.parametrize("flag,expected", [
+    ("--bump-major", "v2.0.0"), ("--bump-minor", "v1.3.0"), ("--bump-patch", "v1.2.4"),
+])
+def test_register_bump_flags(repo, gto, flag, expected):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.2.3"))
+    commit = repo.commit("two")
+    ok(gto("register", "m", flag))
+    assert repo.tags() == sorted(["m@v1.2.3", f"m@{expected}"])
+    assert_tag(repo, f"m@{expected}", commit, f"Registering artifact m version {expected}")
+
+
+def test_bump_drops_prerelease_and_build(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v10.20.30-rc.1+build.5"))
+    repo.commit("two")
+    ok(gto("register", "m"))
+    assert "m@v10.20.31" in repo.tags()
+
+
+def test_bump_starts_from_greatest_semver_not_newest(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v2.0.0"))
+    repo.commit("two")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    repo.commit("three")
+    ok(gto("register", "m"))
+    assert repo.tags() == ["m@v1.0.0", "m@v2.0.0", "m@v2.0.1"]
+
+
+def test_bump_ignores_deregistered_and_lightweight_versions(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    repo.commit("two")
+    ok(gto("register", "m", "--version", "v2.0.0"))
+    ok(gto("deprecate", "m", "v2.0.0"))
+    repo.tag("m@v7.0.0", ref="HEAD~1")  # lightweight: not a version
+    repo.commit("three")
+    ok(gto("register", "m"))
+    assert "m@v1.0.1" in repo.tags()
+
+
+def test_lightweight_version_tag_is_not_a_version(repo, gto):
+    repo.commit("one")
+    repo.tag("lw@v1.0.0")
+    commit = repo.commit("two")
+    ok(gto("register", "lw"))
+    assert_tag(repo, "lw@v0.0.1", commit, "Registering artifact lw version v0.0.1")
+
+
+@pytest.mark.parametrize("option", ["--version", "--ver"])
+@pytest.mark.parametrize("version", ["v1.0.0", "v1.0.0-alpha+001", "v3.4.5-pre.2+build.4", "v3.4.5-pre.2-build.4", "v0.0.0"])
+def test_register_explicit_version(repo, gto, option, version):
+    commit = repo.commit("one")
+    result = ok(gto("register", "m", option, version))
+    tag = f"m@{version}"
+    assert repo.tags() == [tag]
+    assert_tag(repo, tag, commit, f"Registering artifact m version {version}")
+    assert f"Created git tag '{tag}' that registers version" in result.stderr
+    assert hint(tag) in result.stderr.splitlines()
+
+
+@pytest.mark.parametrize("ref_expr", ["HEAD~1", "HEAD^", "main~1", "feature", "refs/heads/feature", "SHORT", "FULL", "lightweight", "annotated"])
+def test_register_resolves_refs_as_git_does(repo, gto, ref_expr):
+    first = repo.commit("one")
+    repo.git("branch", "feature")
+    repo.tag("lightweight")
+    repo.tag("annotated", message="a release")
+    repo.commit("two")
+    ref = {"SHORT": first[:7], "FULL": first}.get(ref_expr, ref_expr)
+    ok(gto("register", "m", ref))
+    assert repo.git("rev-parse", "m@v0.0.1^{commit}") == repo.git("rev-parse", f"{ref}^{{commit}}") == first
+    assert_tag(repo, "m@v0.0.1", first, "Registering artifact m version v0.0.1")
+
+
+@pytest.mark.parametrize("suffix", ["^{commit}", "^{}", "~0", "^0"])
+def test_register_peeling_suffixes_stay_on_the_commit(repo, gto, suffix):
+    """`HEAD^{commit}` is HEAD itself (git rev-parse), not its parent."""
+    repo.commit("one")
+    head = repo.commit("two")
+    repo.tag("annotated", message="a release")
+    for i, base in enumerate(["HEAD", "annotated"]):
+        ref = base + suffix
+        assert repo.git("rev-parse", f"{ref}^{{commit}}") == head
+        ok(gto("register", f"m{i}", ref))
+        assert_tag(repo, f"m{i}@v0.0.1", head, f"Registering artifact m{i} version v0.0.1")
+
+
+def test_register_with_dirname(repo, gto):
+    commit = repo.commit("one")
+    result = ok(gto("register", "cls/dvc.live:models/nn"))
+    tag = "cls/dvc.live=models/nn@v0.0.1"
+    assert repo.tags() == [tag]
+    assert_tag(repo, tag, commit, "Registering artifact cls/dvc.live:models/nn version v0.0.1")
+    assert hint(tag) in result.stderr.splitlines()
+
+
+def test_register_custom_message_verbatim(repo, gto):
+    commit = repo.commit("one")
+    message = "Release of the month\n\nTrained on: data/2024-01 (see #12)"
+    ok(gto("register", "m", "-m", message))
+    assert_tag(repo, "m@v0.0.1", commit, message)
+
+
+def test_register_empty_message_means_default(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("register", "m", "--message", ""))
+    assert_tag(repo, "m@v0.0.1", commit, "Registering artifact m version v0.0.1")
+
+
+def test_tagger_from_committer_environment(repo, gto, monkeypatch):
+    commit = repo.commit("one")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Ada Lovelace")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "ada@example.org")
+    ok(gto("register", "m", tick=False))
+    monkeypatch.setenv("GIT_COMMITTER_DATE", "@1700000000 +0530")
+    ok(gto("register", "n", tick=False))
+    assert_tag(repo, "m@v0.0.1", commit, "Registering artifact m version v0.0.1",
+               tagger=f"Ada Lovelace <ada@example.org> {repo.clock} +0000")
+    assert_tag(repo, "n@v0.0.1", commit, "Registering artifact n version v0.0.1",
+               tagger="Ada Lovelace <ada@example.org> 1700000000 +0530")
+
+
+@pytest.mark.parametrize("date", [
+    "@1700000000 -0700", "1700000000 +0100", "2005-04-07T22:13:13+02:00", "2005-04-07 22:13:13 -0130",
+    "Thu, 07 Apr 2005 22:13:13 +0200",
+])
+def test_tagger_date_like_git(repo, gto, monkeypatch, date):
+    """Same GIT_COMMITTER_* as `git tag -a`: the same tagger line."""
+    commit = repo.commit("one")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Grace Hopper")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "grace@example.org")
+    monkeypatch.setenv("GIT_COMMITTER_DATE", date)
+    repo.git("tag", "-a", "by-git", "-m", "x")
+    ok(gto("register", "m", tick=False))
+    expected = cat_tag(repo, "by-git")[0]["tagger"]
+    assert_tag(repo, "m@v0.0.1", commit, "Registering artifact m version v0.0.1", tagger=expected)
+
+
+def test_tagger_name_from_env_email_from_config(repo, gto, monkeypatch):
+    """Each of GIT_COMMITTER_NAME and _EMAIL overrides its own config key, as in git."""
+    commit = repo.commit("one")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Only Name")
+    repo.git("tag", "-a", "by-git", "-m", "x")
+    ok(gto("register", "m", tick=False))
+    expected = cat_tag(repo, "by-git")[0]["tagger"]
+    assert expected.startswith("Only Name <test@example.com> ")
+    assert_tag(repo, "m@v0.0.1", commit, "Registering artifact m version v0.0.1", tagger=expected)
+
+
+def test_tagger_from_repository_config(repo, gto):
+    commit = repo.commit("one")
+    repo.git("config", "user.name", "Repo Local")
+    repo.git("config", "user.email", "local@example.net")
+    ok(gto("register", "m"))
+    assert_tag(repo, "m@v0.0.1", commit, "Registering artifact m version v0.0.1",
+               tagger=f"Repo Local <local@example.net> {repo.clock} +0000")
+
+
+def test_register_refuses_existing_version(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    repo.commit("two")
+    before = repo.tags()
+    sha = tag_sha(repo, "m@v1.0.0")
+    result = gto("register", "m", "--version", "v1.0.0")
+    assert_refused(repo, result, before, 1, "Version 'v1.0.0' already was registered")
+    assert tag_sha(repo, "m@v1.0.0") == sha
+
+
+def test_register_refuses_deregistered_version_name_elsewhere(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    ok(gto("deprecate", "m", "v1.0.0"))
+    repo.commit("two")
+    before = repo.tags()
+    assert_refused(repo, gto("register", "m", "--version", "v1.0.0"), before, 1, "already was registered")
+
+
+def test_register_refuses_second_version_on_registered_commit(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m"))
+    before = repo.tags()
+    result = gto("register", "m", "--version", "v1.0.0")
+    assert_refused(repo, result, before, 1, "'m' is already registered in this commit with version 'v0.0.1'")
+    assert_refused(repo, gto("register", "m"), before, 1, "already registered in this commit")
+
+
+def test_register_other_artifact_on_same_commit_is_fine(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("register", "n"))
+    assert repo.tags() == ["m@v0.0.1", "n@v0.0.1"]
+    assert_tag(repo, "n@v0.0.1", commit, "Registering artifact n version v0.0.1")
+
+
+def test_force_on_registered_commit_only_allows_the_same_version(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m"))
+    before = repo.tags()
+    result = gto("register", "m", "--version", "v1.0.0", "--force")
+    assert_refused(repo, result, before, 1, "For this REF you can only register v0.0.1")
+
+
+def test_force_simple_form_collides_with_existing_tag(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m"))
+    before = repo.tags()
+    assert_refused(repo, gto("register", "m", "--force"), before, 1, "tag 'm@v0.0.1' already exists")
+
+
+def test_force_with_counter_form_registers_again(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("register", "m"))
+    result = ok(gto("register", "m", "--force", "--simple", "false"))
+    assert repo.tags() == ["m@v0.0.1", "m@v0.0.1#1"]
+    assert_tag(repo, "m@v0.0.1#1", commit, "Registering artifact m version v0.0.1")
+    assert hint("m@v0.0.1#1") in result.stderr.splitlines()
+    assert "'m@v0.0.1#1'" in hint("m@v0.0.1#1")
+
+
+def test_reregister_deregistered_commit_reuses_its_version(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    ok(gto("deprecate", "m", "v1.0.0"))
+    before = repo.tags()
+    # the same name again, simple form: the tag is there already
+    assert_refused(repo, gto("register", "m"), before, 1, "tag 'm@v1.0.0' already exists")
+    # another name on that commit is refused
+    assert_refused(repo, gto("register", "m", "--version", "v2.0.0"), before, 1, "you can only register v1.0.0")
+    ok(gto("register", "m", "--simple", "false"))
+    assert repo.tags() == ["m@v1.0.0", "m@v1.0.0!", "m@v1.0.0#1"]
+    assert_tag(repo, "m@v1.0.0#1", commit, "Registering artifact m version v1.0.0")
+
+
+def test_register_simple_false_uses_artifact_counter(repo, gto):
+    repo.commit("one")
+    repo.tag("m#prod#3")  # lightweight tags count for the counter
+    repo.tag("other#prod#9")
+    commit = repo.commit("two")
+    ok(gto("register", "m", "--simple", "false"))
+    assert_tag(repo, "m@v0.0.1#4", commit, "Registering artifact m version v0.0.1")
+
+
+def test_bump_without_versions_is_an_error(repo, gto):
+    repo.commit("one")
+    for flag in ("--bump-major", "--bump-minor", "--bump-patch"):
+        result = gto("register", "m", flag)
+        assert_refused(repo, result, [], 1, "Can't apply bump, because this is the first version being registered")
+
+
+@pytest.mark.parametrize("args", [
+    ["--version", "v1.0.0", "--bump-minor"], ["--bump-major", "--bump-minor"],
+    ["--bump-patch", "--bump-minor", "--bump-major"],
+])
+def test_version_and_bumps_exclusive(repo, gto, args):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v0.1.0"))
+    repo.commit("two")
+    before = repo.tags()
+    assert_refused(repo, gto("register", "m", *args), before, 2, "Need to specify either version or single bump argument")
+
+
+def test_register_in_repository_without_commits(repo, gto):
+    result = gto("register", "m")
+    assert_refused(repo, result, [], 1)
+
+
+# -- bad input, for every writing command ----------------------------------------------------
+
+BAD_NAMES = ["bad name", "_m", "m-", "m/", "/m", "x:", ":x", "a:b:c", "model@1", "model#1", "m.1", "@ns/m"]
+
+
+@pytest.fixture
+def state(repo, gto):
+    """m@v1.0.0 on c1 with prod; c2 is HEAD, unregistered. Returns (c1, c2)."""
+    c1 = repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    ok(gto("assign", "m", "--version", "v1.0.0", "--stage", "prod"))
+    c2 = repo.commit("two")
+    return c1, c2
+
+
+@pytest.mark.parametrize("name", BAD_NAMES)
+@pytest.mark.parametrize("command", [
+    ["register", "{}"], ["register", "{}", "--version", "v9.0.0"], ["assign", "{}", "--stage", "prod"],
+    ["assign", "{}", "--version", "v1.0.0", "--stage", "prod"], ["deprecate", "{}"],
+    ["deprecate", "{}", "v1.0.0"], ["deprecate", "{}", "v1.0.0", "prod"], ["deprecate", "{}", "--force"],
+])
+def test_invalid_names_refused(repo, gto, state, name, command):
+    before = repo.tags()
+    result = gto(*[a.format(name) for a in command])
+    assert_refused(repo, result, before, 1, f"Invalid value '{name}'")
+
+
+@pytest.mark.parametrize("version", ["1.0.0", "V1.0.0", "v1", "v1.2", "v03.0.0", "v3.0.0-01", "latest", "v1.0.0 ", "vv1.0.0"])
+def test_register_invalid_version(repo, gto, state, version):
+    before = repo.tags()
+    result = gto("register", "m", "--version", version)
+    assert_refused(repo, result, before, 1, f"Supplied version '{version}' cannot be parsed")
+
+
+@pytest.mark.parametrize("command", [
+    ["assign", "m", "--version", "{}", "--stage", "dev"],
+    ["assign", "m", "HEAD", "--version", "{}", "--stage", "dev"],
+    ["deprecate", "m", "{}"],
+    ["deprecate", "m", "{}", "prod"],
+])
+@pytest.mark.parametrize("version", ["1.0.0", "v1", "V1.0.0"])
+def test_other_commands_invalid_version(repo, gto, state, command, version):
+    before = repo.tags()
+    result = gto(*[a.format(version) for a in command])
+    assert_refused(repo, result, before, 1, f"Version '{version}' is not valid")
+
+
+@pytest.mark.parametrize("stage", ["bad stage", "_prod", "prod-", "pro#d", "pro@d", "p!"])
+@pytest.mark.parametrize("command", [
+    ["assign", "m", "--stage", "{}"], ["assign", "m", "--version", "v1.0.0", "--stage", "{}"],
+    ["deprecate", "m", "v1.0.0", "{}"],
+])
+def test_invalid_stage_refused(repo, gto, state, stage, command):
+    before = repo.tags()
+    result = gto(*[a.format(stage) for a in command])
+    assert_refused(repo, result, before, 1, f"Invalid value '{stage}'")
+
+
+@pytest.mark.parametrize("ref", ["nope", "HEAD~5", "deadbeef", "0" * 40, "HEAD^{tree}", "main..HEAD", ""])
+@pytest.mark.parametrize("command", [["register", "m"], ["assign", "m", "--stage", "dev"], ["deprecate", "m", "--ref"]])
+def test_bad_refs_refused(repo, gto, state, ref, command):
+    before = repo.tags()
+    result = gto(*command, ref)
+    assert_refused(repo, result, before, 1)
+
+
+def test_disallowed_stage_from_config(repo, gto, state):
+    (repo.path / ".gto").write_text("stages: [dev, prod]\n")
+    before = repo.tags()
+    # on an unregistered commit: not even the registration tag may be written
+    for command in (["assign", "m", "--stage", "qa"], ["assign", "m", "HEAD", "--version", "v2.0.0", "--stage", "qa"],
+                    ["assign", "m", "--version", "v1.0.0", "--stage", "qa"], ["deprecate", "m", "v1.0.0", "qa"]):
+        result = gto(*command)
+        assert_refused(repo, result, before, 1, "qa")
+        assert "dev" in result.stderr and "prod" in result.stderr
+    ok(gto("assign", "m", "--stage", "dev"))
+    assert set(repo.tags()) == set(before) | {"m#dev#2", "m@v1.0.1"}
+
+
+def test_force_with_simple_true_refused(repo, gto, state):
+    before = repo.tags()
+    assert_refused(repo, gto("deprecate", "m", "--force", "--simple", "true"), before, 2, "Can't use 'force' with 'simple=True'")
+    assert_refused(repo, gto("deprecate", "zz", "--force", "--simple", "true"), before, 2, "Can't use 'force' with 'simple=True'")
+
+
+def test_assign_unregistered_version_refused(repo, gto, state):
+    before = repo.tags()
+    assert_refused(repo, gto("assign", "m", "--version", "v9.9.9", "--stage", "prod"), before, 1,
+                   "Version 'v9.9.9' is not registered")
+    assert_refused(repo, gto("assign", "zz", "--version", "v1.0.0", "--stage", "prod"), before, 1,
+                   "Version 'v1.0.0' is not registered")
+
+
+def test_simple_option_values(repo, gto, state):
+    before = repo.tags()
+    result = gto("register", "m", "--simple", "yes")
+    assert result.exit_code == 2
+    assert "Traceback" not in result.stderr
+    assert repo.tags() == before
+
+
+def test_assign_requires_stage(repo, gto, state):
+    before = repo.tags()
+    result = gto("assign", "m")
+    assert result.exit_code == 2
+    assert "--stage" in result.stderr
+    assert repo.tags() == before
+
+
+def test_invalid_ref_name_from_valid_artifact_name(repo, gto, state):
+    """`a..b:m` passes the name grammar but is no valid ref name: refused, nothing written."""
+    before = repo.tags()
+    for name in ("a..b:m", "x.lock/y:m", "./x:m"):
+        result = gto("register", name)
+        assert result.exit_code == 1, result.stderr
+        assert len(result.stderr.splitlines()) == 1, result.stderr
+        assert "Traceback" not in result.stderr
+        assert repo.tags() == before
+    repo.fsck()
+
+
+# -- assign ----------------------------------------------------------------------------------
+
+
+def test_assign_existing_version(repo, gto):
+    c1 = repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    repo.commit("two")
+    result = ok(gto("assign", "m", "--version", "v1.0.0", "--stage", "prod"))
+    assert repo.tags() == ["m#prod#1", "m@v1.0.0"]
+    assert_tag(repo, "m#prod#1", c1, "Assigning stage prod to artifact m version v1.0.0")
+    assert result.stdout == ""
+    assert result.stderr.splitlines() == [
+        "Created git tag 'm#prod#1' that assigns stage to version 'v1.0.0'",
+        "To push the changes upstream, run:",
+        "    git push origin 'm#prod#1'",
+    ]
+
+
+def test_assign_by_ref_registers_on_the_fly(repo, gto):
+    c1 = repo.commit("one")
+    repo.commit("two")
+    result = ok(gto("assign", "m", "HEAD~1", "--stage", "prod", "-m", "ship it"))
+    assert repo.tags() == ["m#prod#1", "m@v0.0.1"]
+    # the custom message is for the stage tag only
+    assert_tag(repo, "m@v0.0.1", c1, "Registering artifact m version v0.0.1")
+    assert_tag(repo, "m#prod#1", c1, "ship it")
+    err = result.stderr
+    assert err.index("Created git tag 'm@v0.0.1' that registers version") < err.index(
+        "Created git tag 'm#prod#1' that assigns stage to version 'v0.0.1'")
+    assert "m@v0.0.1" in err and "'m#prod#1'" in err
+
+
+def test_assign_head_default_with_new_version_name(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("assign", "m", "HEAD", "--version", "v2.0.0", "--stage", "dev"))
+    assert repo.tags() == ["m#dev#1", "m@v2.0.0"]
+    assert_tag(repo, "m@v2.0.0", commit, "Registering artifact m version v2.0.0")
+    assert_tag(repo, "m#dev#1", commit, "Assigning stage dev to artifact m version v2.0.0")
+
+
+def test_assign_default_ref_is_head_and_bumps(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    commit = repo.commit("two")
+    ok(gto("promote", "m", "--stage", "prod"))
+    assert repo.tags() == ["m#prod#1", "m@v1.0.0", "m@v1.0.1"]
+    assert_tag(repo, "m#prod#1", commit, "Assigning stage prod to artifact m version v1.0.1")
+
+
+def test_assign_ref_on_registered_commit_with_new_name_refused(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    before = repo.tags()
+    for version in ("v2.0.0", "v1.0.0"):
+        result = gto("assign", "m", "HEAD", "--version", version, "--stage", "prod")
+        assert_refused(repo, result, before, 1, f"Can't register '{version}', since 'v1.0.0' is registered already at this ref")
+
+
+def test_assign_new_version_that_exists_elsewhere_writes_nothing(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    repo.commit("two")
+    before = repo.tags()
+    result = gto("assign", "m", "HEAD", "--version", "v1.0.0", "--stage", "prod")
+    assert_refused(repo, result, before, 1, "already was registered")
+
+
+def test_assign_registered_commit_uses_its_version(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    repo.commit("two")
+    ok(gto("assign", "m", commit[:8], "--stage", "prod"))
+    assert repo.tags() == ["m#prod#1", "m@v1.0.0"]
+    assert_tag(repo, "m#prod#1", commit, "Assigning stage prod to artifact m version v1.0.0")
+
+
+def test_counters_are_per_artifact_and_shared_across_actions(repo, gto):
+    c1 = repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("assign", "m", "--stage", "prod"))
+    ok(gto("assign", "m", "--stage", "dev"))
+    ok(gto("register", "n"))
+    ok(gto("assign", "n", "--stage", "prod"))
+    assert {"m#prod#1", "m#dev#2", "n#prod#1"} <= set(repo.tags())
+    repo.tag("m#staging#7")  # lightweight, still counted
+    repo.tag("mm#prod#40")  # other artifacts are not
+    repo.tag("d=m#prod#50")
+    ok(gto("assign", "m", "--stage", "qa"))
+    assert_tag(repo, "m#qa#8", c1, "Assigning stage qa to artifact m version v0.0.1")
+    ok(gto("deprecate", "m", "v0.0.1", "prod"))
+    assert_tag(repo, "m#prod!#9", c1, "Unassigning stage 'prod' to artifact 'm' version 'v0.0.1'")
+    repo.commit("two")
+    ok(gto("register", "m", "--simple", "false"))
+    assert "m@v0.0.2#10" in repo.tags()
+    ok(gto("deprecate", "m", "--force"))
+    assert "m@deprecated#11" in repo.tags()
+    ok(gto("assign", "d:m", "--stage", "prod"))
+    assert "d=m#prod#51" in repo.tags() and "d=m@v0.0.1" in repo.tags()
+    ok(gto("assign", "n", "--stage", "dev"))
+    assert "n#dev#2" in repo.tags()
+    repo.fsck()
+
+
+def test_assign_simple_true_and_collision(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("register", "m"))
+    result = ok(gto("assign", "m", "--stage", "prod", "--simple", "true"))
+    assert repo.tags() == ["m#prod", "m@v0.0.1"]
+    assert_tag(repo, "m#prod", commit, "Assigning stage prod to artifact m version v0.0.1")
+    assert hint("m#prod") in result.stderr.splitlines()
+    before = repo.tags()
+    sha = tag_sha(repo, "m#prod")
+    assert_refused(repo, gto("assign", "m", "--stage", "prod", "--simple", "true", "--force"), before, 1,
+                   "tag 'm#prod' already exists")
+    assert tag_sha(repo, "m#prod") == sha
+
+
+def test_assign_collision_on_unregistered_commit_writes_neither_tag(repo, gto):
+    repo.commit("one")
+    repo.tag("m#prod")  # lightweight, in the way of the simple form
+    before = repo.tags()
+    result = gto("assign", "m", "--stage", "prod", "--simple", "true")
+    assert_refused(repo, result, before, 1, "tag 'm#prod' already exists")
+
+
+def test_assign_same_stage_needs_force(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("assign", "m", "--stage", "prod"))
+    before = repo.tags()
+    result = gto("assign", "m", "--stage", "prod")
+    assert_refused(repo, result, before, 1,
+                   "Version 'v0.0.1' is already in stage 'prod'. Use the '--force' flag to create a new Git tag nevertheless.")
+    ok(gto("assign", "m", "--stage", "prod", "--force"))
+    assert repo.tags() == ["m#prod#1", "m#prod#2", "m@v0.0.1"]
+    assert_tag(repo, "m#prod#2", commit, "Assigning stage prod to artifact m version v0.0.1")
+
+
+def test_assign_again_after_unassign_needs_no_force(repo, gto):
+    repo.commit("one")
+    ok(gto("assign", "m", "--stage", "prod"))
+    ok(gto("deprecate", "m", "v0.0.1", "prod"))
+    ok(gto("assign", "m", "--version", "v0.0.1", "--stage", "prod"))
+    assert repo.tags() == ["m#prod!#2", "m#prod#1", "m#prod#3", "m@v0.0.1"]
+
+
+def test_assign_skip_registration(repo, gto):
+    commit = repo.commit("one")
+    result = ok(gto("assign", "m", "--stage", "dev", "--sr"))
+    assert repo.tags() == ["m#dev#1"]
+    assert_tag(repo, "m#dev#1", commit, f"Assigning stage dev to artifact m version {commit}")
+    assert f"Created git tag 'm#dev#1' that assigns stage to version '{commit}'" in result.stderr
+    repo.commit("two")
+    ok(gto("assign", "m", "HEAD~1", "--stage", "prod", "--skip-registration"))
+    assert repo.tags() == ["m#dev#1", "m#prod#2"]
+
+
+def test_skip_registration_with_new_version_refused(repo, gto):
+    repo.commit("one")
+    result = gto("assign", "m", "HEAD", "--version", "v1.0.0", "--stage", "dev", "--sr")
+    assert_refused(repo, result, [], 1, "You either need to supply version name or skip registration")
+
+
+def test_promote_is_assign(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("register", "m"))
+    result = ok(gto("promote", "m", "--version", "v0.0.1", "--stage", "prod"))
+    assert repo.tags() == ["m#prod#1", "m@v0.0.1"]
+    assert_tag(repo, "m#prod#1", commit, "Assigning stage prod to artifact m version v0.0.1")
+    assert "Created git tag 'm#prod#1' that assigns stage to version 'v0.0.1'" in result.stderr
+
+
+def test_assign_deregistered_version_is_allowed(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("deprecate", "m", "v0.0.1"))
+    ok(gto("assign", "m", "--version", "v0.0.1", "--stage", "prod"))
+    assert_tag(repo, "m#prod#1", commit, "Assigning stage prod to artifact m version v0.0.1")
+
+
+# -- deprecate -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def history(repo, gto):
+    """Six m tags, two n tags, a foreign annotated tag and a lightweight GTO-looking tag.
+
+    c1: m@v0.0.1, m#prod#1, m#dev#2; c2: m@v0.0.2, m#prod#3; m#prod!#4 on v0.0.1;
+    n@v0.0.1 and n#prod#1 on c1.
+    """
+    c1 = repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("assign", "m", "--stage", "prod"))
+    ok(gto("assign", "m", "--stage", "dev"))
+    ok(gto("register", "n"))
+    ok(gto("assign", "n", "--stage", "prod"))
+    repo.tag("release-1", message="not gto")
+    repo.tag("m#old#0")
+    c2 = repo.commit("two")
+    ok(gto("register", "m"))
+    ok(gto("assign", "m", "--stage", "prod"))
+    ok(gto("deprecate", "m", "v0.0.1", "prod"))
+    assert set(repo.tags()) == {"m@v0.0.1", "m#prod#1", "m#dev#2", "n@v0.0.1", "n#prod#1", "release-1",
+                                "m#old#0", "m@v0.0.2", "m#prod#3", "m#prod!#4"}
+    return c1, c2
+
+
+def test_unassign(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("assign", "m", "--stage", "prod"))
+    repo.commit("two")
+    result = ok(gto("deprecate", "m", "v0.0.1", "prod"))
+    assert repo.tags() == ["m#prod!#2", "m#prod#1", "m@v0.0.1"]
+    assert_tag(repo, "m#prod!#2", commit, "Unassigning stage 'prod' to artifact 'm' version 'v0.0.1'")
+    assert result.stderr.splitlines() == [
+        "Created git tag 'm#prod!#2' that unassigns stage from version 'v0.0.1'",
+        "To push the changes upstream, run:",
+        "    git push origin 'm#prod!#2'",
+    ]
+    # an unassigned stage may be unassigned again: one more tag
+    ok(gto("deprecate", "m", "v0.0.1", "prod", "--simple", "true", "-m", "gone"))
+    assert_tag(repo, "m#prod!", commit, "gone")
+
+
+def test_unassign_refusals(repo, gto):
+    repo.commit("one")
+    ok(gto("assign", "m", "--stage", "prod"))
+    before = repo.tags()
+    assert_refused(repo, gto("deprecate", "m", "v0.0.1", "dev"), before, 1, "Stage 'dev' is not assigned to a version 'v0.0.1'")
+    assert_refused(repo, gto("deprecate", "zz", "v0.0.1", "prod"), before, 1, "Cannot find artifact 'zz'")
+    assert_refused(repo, gto("deprecate", "m", "v0.0.9", "prod"), before, 1, "No versions found for 'm'")
+    ok(gto("deprecate", "m", "v0.0.1", "dev", "--force"))
+    assert "m#dev!#2" in repo.tags()
+
+
+def test_deregister(repo, gto):
+    commit = repo.commit("one")
+    ok(gto("register", "m", "--version", "v1.2.3"))
+    repo.commit("two")
+    result = ok(gto("deprecate", "m", "v1.2.3"))
+    assert repo.tags() == ["m@v1.2.3", "m@v1.2.3!"]
+    assert_tag(repo, "m@v1.2.3!", commit, "Deregistering artifact m version v1.2.3")
+    assert result.stderr.splitlines() == [
+        "Created git tag 'm@v1.2.3!' that deregisters version",
+        "To push the changes upstream, run:",
+        "    git push origin 'm@v1.2.3!'",
+    ]
+    before = repo.tags()
+    assert_refused(repo, gto("deprecate", "m", "v1.2.3"), before, 1,
+                   f"The version at ref '{commit}' was deregistered already")
+    assert_refused(repo, gto("deprecate", "m", "v1.2.3", "--force"), before, 1, "tag 'm@v1.2.3!' already exists")
+    ok(gto("deprecate", "m", "v1.2.3", "--force", "--simple", "false"))
+    assert_tag(repo, "m@v1.2.3!#1", commit, "Deregistering artifact m version v1.2.3")
+
+
+def test_deregister_refusals(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m"))
+    before = repo.tags()
+    assert_refused(repo, gto("deprecate", "m", "v9.0.0"), before, 1, "No versions found for 'm'")
+    assert_refused(repo, gto("deprecate", "zz", "v0.0.1"), before, 1, "No versions found for 'zz'")
+    assert_refused(repo, gto("deprecate", "m", "v9.0.0", "--force"), before, 1, "no git tags")
+
+
+def test_deprecate_artifact(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m"))
+    c2 = repo.commit("two")
+    ok(gto("assign", "m", "--stage", "prod"))  # registers v0.0.2 on c2: the newest event
+    repo.commit("three")
+    result = ok(gto("deprecate", "m"))
+    assert "m@deprecated" in repo.tags()
+    assert_tag(repo, "m@deprecated", c2, "Deprecating artifact 'm'")
+    assert result.stderr.splitlines() == [
+        "Created git tag 'm@deprecated' that deprecates artifact",
+        "To push the changes upstream, run:",
+        "    git push origin m@deprecated",
+    ]
+    before = repo.tags()
+    assert_refused(repo, gto("deprecate", "m"), before, 1, "Artifact was deprecated already")
+    ok(gto("deprecate", "m", "--force", "-m", "really"))
+    assert_tag(repo, "m@deprecated#2", c2, "really")
+
+
+def test_deprecate_with_ref(repo, gto):
+    c1 = repo.commit("one")
+    ok(gto("register", "m"))
+    repo.commit("two")
+    ok(gto("deprecate", "m", "--ref", "HEAD"))
+    assert_tag(repo, "m@deprecated", repo.git("rev-parse", "HEAD"), "Deprecating artifact 'm'")
+    assert c1 != repo.git("rev-parse", "HEAD")
+
+
+def test_deprecate_unknown_artifact(repo, gto):
+    head = repo.commit("one")
+    before = repo.tags()
+    assert_refused(repo, gto("deprecate", "zz"), before, 1, "Cannot find artifact 'zz'")
+    assert_refused(repo, gto("deprecate", "zz", "--delete"), before, 1, "Cannot find artifact 'zz'")
+    ok(gto("deprecate", "zz", "--force"))
+    assert repo.tags() == ["zz@deprecated#1"]
+    assert_tag(repo, "zz@deprecated#1", head, "Deprecating artifact 'zz'")
+
+
+def test_delete_unassign_deletes_that_stage_of_that_version(repo, gto, history):
+    result = ok(gto("deprecate", "m", "v0.0.1", "prod", "--delete"))
+    assert set(repo.tags()) == {"m@v0.0.1", "m#dev#2", "n@v0.0.1", "n#prod#1", "release-1", "m#old#0",
+                                "m@v0.0.2", "m#prod#3"}
+    assert result.stderr.splitlines() == [
+        "Deleted git tag 'm#prod#1'",
+        "Deleted git tag 'm#prod!#4'",
+        "To push the changes upstream, run:",
+        "    git push --delete origin 'm#prod#1' 'm#prod!#4'",
+    ]
+    repo.fsck()
+
+
+def test_delete_deregister_deletes_the_versions_tags(repo, gto, history):
+    result = ok(gto("deprecate", "m", "v0.0.1", "--delete"))
+    assert set(repo.tags()) == {"n@v0.0.1", "n#prod#1", "release-1", "m#old#0", "m@v0.0.2", "m#prod#3"}
+    deleted = ["m@v0.0.1", "m#prod#1", "m#dev#2", "m#prod!#4"]
+    assert result.stderr.splitlines() == [f"Deleted git tag '{t}'" for t in deleted] + [
+        "To push the changes upstream, run:", hint(*deleted, delete=True),
+    ]
+    assert hint(*deleted, delete=True) == "    git push --delete origin m@v0.0.1 'm#prod#1' 'm#dev#2' 'm#prod!#4'"
+    repo.fsck()
+
+
+def test_delete_artifact_deletes_all_its_tags(repo, gto, history):
+    result = ok(gto("deprecate", "m", "--delete"))
+    assert set(repo.tags()) == {"n@v0.0.1", "n#prod#1", "release-1", "m#old#0"}
+    deleted = ["m@v0.0.1", "m#prod#1", "m#dev#2", "m@v0.0.2", "m#prod#3", "m#prod!#4"]
+    assert result.stderr.splitlines() == [f"Deleted git tag '{t}'" for t in deleted] + [
+        "To push the changes upstream, run:", hint(*deleted, delete=True),
+    ]
+    repo.fsck()
+
+
+def test_delete_works_on_packed_refs(repo, gto, history):
+    repo.git("pack-refs", "--all")
+    ok(gto("deprecate", "m", "--delete"))
+    assert set(repo.tags()) == {"n@v0.0.1", "n#prod#1", "release-1", "m#old#0"}
+    assert repo.git("show-ref", "--tags", "m@v0.0.1", check=False) == ""
+    repo.fsck()
+
+
+def test_delete_deregistered_version_needs_force(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("deprecate", "m", "v0.0.1"))
+    before = repo.tags()
+    assert_refused(repo, gto("deprecate", "m", "v0.0.1", "--delete"), before, 1, "deregistered already")
+    result = ok(gto("deprecate", "m", "v0.0.1", "--delete", "--force"))
+    assert repo.tags() == []
+    assert "    git push --delete origin m@v0.0.1 'm@v0.0.1!'" in result.stderr.splitlines()
+
+
+def test_delete_deprecated_artifact_needs_force(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("deprecate", "m"))
+    before = repo.tags()
+    assert_refused(repo, gto("deprecate", "m", "--delete"), before, 1, "Artifact was deprecated already")
+    ok(gto("deprecate", "m", "--delete", "--force"))
+    assert repo.tags() == []
+
+
+def test_delete_with_dirname_hint_is_quoted(repo, gto):
+    repo.commit("one")
+    ok(gto("assign", "cls/dvc.live:models/nn", "--stage", "prod"))
+    result = ok(gto("deprecate", "cls/dvc.live:models/nn", "--delete"))
+    assert repo.tags() == []
+    assert "    git push --delete origin cls/dvc.live=models/nn@v0.0.1 'cls/dvc.live=models/nn#prod#1'" in result.stderr.splitlines()
+
+
+def test_register_on_deprecated_artifact_revives_it(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("deprecate", "m"))
+    commit = repo.commit("two")
+    ok(gto("register", "m"))
+    assert_tag(repo, "m@v0.0.2", commit, "Registering artifact m version v0.0.2")
+    shown = json.loads(ok(gto("show", "--json")).stdout)
+    assert shown["m"]["active"] is True
+
+
+def test_refused_existing_lightweight_packed_tag_untouched(repo, gto):
+    repo.commit("one")
+    other = repo.git("rev-parse", "HEAD")
+    repo.tag("m@v0.0.1")  # lightweight: not a version, but its name is taken
+    repo.git("pack-refs", "--all")
+    repo.commit("two")
+    before = repo.tags()
+    assert_refused(repo, gto("register", "m"), before, 1, "tag 'm@v0.0.1' already exists")
+    assert repo.git("rev-parse", "refs/tags/m@v0.0.1") == other
+
+
+# -- annotate / remove / describe ------------------------------------------------------------
+
+
+def read_index(repo) -> dict:
+    data = yaml.safe_load((repo.path / "artifacts.yaml").read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def test_annotate_writes_artifacts_yaml_at_root(repo, gto):
+    repo.commit("one", {"sub/dir/file.txt": "x"})
+    result = ok(gto("annotate", "m", "--type", "model", "--path", "models/m.pkl", cwd=repo.path / "sub" / "dir"))
+    assert not (repo.path / "sub" / "dir" / "artifacts.yaml").exists()
+    assert read_index(repo) == {"m": {"type": "model", "path": "models/m.pkl"}}
+    assert "Updated `artifacts.yaml`" in result.stderr
+    assert result.stdout == ""
+    assert repo.tags() == []
+
+
+def test_annotate_keeps_other_entries(repo, gto):
+    repo.commit("one")
+    others = {
+        "a": {"type": "dataset", "path": "data/a.csv", "labels": ["x", "y"], "description": "A set"},
+        "b": {"custom": {"owner": "team", "n": 3}, "virtual": False, "path": "b.bin"},
+    }
+    (repo.path / "artifacts.yaml").write_text(yaml.safe_dump(others))
+    ok(gto("annotate", "m", "--type", "model", "-d", "the model", "--label", "prod-ready"))
+    data = read_index(repo)
+    assert data["a"] == others["a"]
+    assert data["b"] == others["b"]
+    assert data["m"] == {"type": "model", "description": "the model", "labels": ["prod-ready"]}
+
+
+def test_annotate_merges_labels_and_keeps_fields(repo, gto):
+    repo.commit("one")
+    ok(gto("annotate", "m", "--type", "model", "--path", "m.pkl", "--label", "x", "--label", "a"))
+    ok(gto("annotate", "m", "--label", "b", "--label", "x", "-d", "desc"))
+    assert read_index(repo) == {"m": {"type": "model", "path": "m.pkl", "labels": ["a", "b", "x"], "description": "desc"}}
+
+
+def test_annotate_must_exist_needs_committed_path(repo, gto):
+    repo.commit("one")
+    (repo.path / "m.pkl").write_text("weights")  # in the work tree, not committed
+    result = gto("annotate", "m", "--path", "m.pkl", "--must-exist")
+    assert_refused(repo, result, [], 1, "m.pkl")
+    assert not (repo.path / "artifacts.yaml").exists()
+    result = gto("annotate", "m", "--must-exist")
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+    assert not (repo.path / "artifacts.yaml").exists()
+    repo.commit("add model", {"m.pkl": "weights"})
+    ok(gto("annotate", "m", "--path", "m.pkl", "-e"))
+    assert read_index(repo) == {"m": {"path": "m.pkl", "virtual": False}}
+
+
+@pytest.mark.parametrize("args", [["bad name"], ["m", "--label", "bad label"], ["m:x"], ["m", "--type", "-x"]])
+def test_annotate_bad_input_writes_nothing(repo, gto, args):
+    repo.commit("one")
+    result = gto("annotate", *args)
+    assert result.exit_code == 1, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (repo.path / "artifacts.yaml").exists()
+
+
+def test_annotate_type_not_allowed_by_config(repo, gto):
+    repo.commit("one")
+    (repo.path / ".gto").write_text("types: [model, dataset]\n")
+    result = gto("annotate", "m", "--type", "notebook")
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert "model" in result.stderr
+    assert not (repo.path / "artifacts.yaml").exists()
+
+
+def test_remove(repo, gto):
+    repo.commit("one")
+    ok(gto("annotate", "a", "--type", "dataset"))
+    ok(gto("annotate", "m", "--type", "model", "--path", "m.pkl"))
+    result = ok(gto("remove", "m"))
+    assert "Updated `artifacts.yaml`" in result.stderr
+    assert read_index(repo) == {"a": {"type": "dataset"}}
+    before = (repo.path / "artifacts.yaml").read_bytes()
+    result = gto("remove", "m")
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1
+    assert "'m'" in result.stderr
+    assert (repo.path / "artifacts.yaml").read_bytes() == before
+
+
+@pytest.fixture
+def described(repo, gto):
+    """m annotated with path a.pkl at c1 (v1.0.0, prod) and b.pkl at c2 (v2.0.0)."""
+    ok(gto("annotate", "m", "--type", "model", "--path", "a.pkl"))
+    c1 = repo.commit("one", {"artifacts.yaml": (repo.path / "artifacts.yaml").read_text()})
+    ok(gto("register", "m", "--version", "v1.0.0"))
+    ok(gto("assign", "m", "--version", "v1.0.0", "--stage", "prod"))
+    ok(gto("annotate", "m", "--path", "b.pkl", "-d", "second"))
+    c2 = repo.commit("two", {"artifacts.yaml": (repo.path / "artifacts.yaml").read_text()})
+    ok(gto("register", "m", "--version", "v2.0.0"))
+    return c1, c2
+
+
+def describe(gto, *args):
+    result = ok(gto("describe", *args))
+    return json.loads(result.stdout) if result.stdout else None
+
+
+def test_describe_work_tree_and_rev(repo, gto, described):
+    c1, c2 = described
+    assert describe(gto, "m") == {"type": "model", "path": "b.pkl", "description": "second"}
+    assert describe(gto, "m", "--rev", c1) == {"type": "model", "path": "a.pkl"}
+    assert describe(gto, "m", "--rev", "HEAD~1") == {"type": "model", "path": "a.pkl"}
+    ok(gto("annotate", "m", "--path", "c.pkl"))  # uncommitted
+    assert describe(gto, "m")["path"] == "c.pkl"
+    assert describe(gto, "m", "--rev", "HEAD")["path"] == "b.pkl"
+    assert ok(gto("describe", "m", "--type")).stdout == "model\n"
+    assert ok(gto("describe", "m", "--path", "--rev", c1)).stdout == "a.pkl\n"
+    assert ok(gto("describe", "m", "--description", "--rev", c1)).stdout == ""
+
+
+def test_describe_shortcuts(repo, gto, described):
+    assert describe(gto, "m@v1.0.0") == {"type": "model", "path": "a.pkl"}
+    assert describe(gto, "m@v2.0.0")["path"] == "b.pkl"
+    assert describe(gto, "m@latest")["path"] == "b.pkl"
+    assert describe(gto, "m#prod")["path"] == "a.pkl"
+    assert ok(gto("describe", "m#dev")).stdout == ""
+    result = gto("describe", "m@v1.0.0", "--rev", "HEAD")
+    assert result.exit_code == 2 and len(result.stderr.splitlines()) == 1
+
+
+def test_describe_unknown_is_silent(repo, gto, described):
+    assert ok(gto("describe", "zz")).stdout == ""
+    assert ok(gto("describe", "zz", "--rev", "HEAD")).stdout == ""
