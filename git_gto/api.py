@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -13,7 +14,7 @@ from git_gto import registry as R
 from git_gto import tags as T
 from git_gto.config import Config, parse_index, read_config
 from git_gto.errors import ConfigError, GtoError, PushFailed, UsageError
-from git_gto.gitrepo import OBJ_COMMIT, OBJ_TAG, GitRepo, NewTag
+from git_gto.gitrepo import OBJ_COMMIT, OBJ_TAG, GitRepo, NewTag, TagObject
 from git_gto.versions import bump as bump_version
 
 
@@ -41,11 +42,15 @@ class Workspace:
             subprocess.run(["git", "-C", self._tmp, "checkout", "--quiet"], check=False)
             self.repo = GitRepo.discover(self._tmp)
         self._config: Optional[Config] = None
+        self._cache = None
+        self._live: Optional[set] = None
         self._registry: Optional[R.Registry] = None
         self._indexes: Dict[str, Dict[str, Dict[str, Any]]] = {}
         self._commits: Dict[str, Any] = {}
 
     def close(self) -> None:
+        if self._cache is not None:
+            self._cache.save(self._live)
         if self.repo_opened():
             self.repo.dulwich.close()
         if self._tmp:
@@ -67,17 +72,39 @@ class Workspace:
             self._config = read_config(self.repo.worktree)
         return self._config
 
-    # -- annotations -----------------------------------------------------------------------
+    @property
+    def cache(self):
+        if self._cache is None:
+            from git_gto.cache import RegistryCache, enabled
+
+            self._cache = RegistryCache(self.repo.commondir, enabled())
+        return self._cache
+
+    # -- commits and annotations -----------------------------------------------------------
     def commit(self, sha: str):
+        """Commit headers (cached by object id: commits never change)."""
+        from git_gto.gitrepo import CommitInfo, Identity
+
         info = self._commits.get(sha)
         if info is None:
-            info = self._commits[sha] = self.repo.read_commit(sha)
+            cached = self.cache.commits.get((sha, ""))
+            if cached is None:
+                c = self.repo.read_commit(sha)
+                cached = (c.tree, tuple(c.author), tuple(c.committer), c.message)
+                self.cache.put_commit((sha, ""), cached)
+            tree, author, committer, message = cached
+            info = self._commits[sha] = CommitInfo(sha, tree, Identity(*author), Identity(*committer), message)
         return info
 
     def index_at(self, commit: str) -> Dict[str, Dict[str, Any]]:
         """The annotations of `artifacts.yaml` as committed in `commit` ({} if absent)."""
         if commit not in self._indexes:
-            text = self.repo.read_file(commit, self.config.index)
+            key = (commit, self.config.index)
+            if key in self.cache.commits:
+                text = self.cache.commits[key]
+            else:
+                text = self.repo.read_file(commit, self.config.index)
+                self.cache.put_commit(key, text)
             self._indexes[commit] = {} if text is None else parse_index(
                 text, f"{self.config.index} in commit {commit[:7]}"
             )
@@ -85,35 +112,78 @@ class Workspace:
 
     # -- the registry ----------------------------------------------------------------------
     def registry(self, all_branches: bool = False, all_commits: bool = False) -> R.Registry:
-        """The registry, built once: tags, then annotations of HEAD (or of branches)."""
+        """The registry: artifacts ordered as gto sees them; each built from its (cached)
+        tags when first used, plus the annotations of HEAD (or of every branch)."""
         if self._registry is not None:
             return self._registry
+        from git_gto.cache import Shard, fingerprint
+
+        groups: Dict[str, Dict[str, str]] = {}
+        for ref, sha in self.repo.tag_refs().items():
+            m = _ARTIFACT_PART.match(ref)
+            if m:
+                groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
+        fingerprints = {name: fingerprint(group) for name, group in groups.items()}
+        missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
+        for batch in _batches(missing, groups, 4096):
+            objects = self.repo.read_tag_objects(
+                (ref, sha) for name in batch for ref, sha in groups[name].items()
+            )
+            for name in batch:
+                tags = [objects[sha] for sha in groups[name].values()]
+                self.cache.put(name, Shard.of(fingerprints[name], *self._entries_of(tags)))
+        first: Dict[str, tuple] = {}
         skipped: List[str] = []
-        usable = []
-        for tag in self.repo.annotated_tags():
-            if tag.target_type == OBJ_COMMIT:
-                usable.append(tag)
-            elif T.parse_tag(tag.ref) is None:
-                continue
-            elif tag.target_type == OBJ_TAG:
-                peeled = self._peel(tag.target)
-                if peeled is None:
-                    skipped.append(f"{tag.ref}: does not point to a commit")
-                else:
-                    usable.append(_retarget(tag, peeled))
-            else:
-                skipped.append(f"{tag.ref}: points to a {_TYPE_WORDS.get(tag.target_type, 'missing object')}, not a commit")
-        reg = R.build(usable)
-        reg.skipped = skipped + reg.skipped
+        for name in groups:
+            shard = self.cache.shards[name]
+            skipped += shard.skipped
+            if shard.first is not None:
+                first[name] = shard.first
+        self._live = set(groups)
+        names = sorted(first, key=first.__getitem__)
+        self._annotated: Dict[str, List[str]] = {}
         for commit in self._annotated_commits(all_branches, all_commits):
-            for name, annotation in self.index_at(commit).items():
-                artifact = reg.artifact(name, create=True)
-                version = artifact.version_at(commit)
-                R.add_commit_event(version, R.commit_event(name, version.name, self.commit(commit), annotation))
+            for name in self.index_at(commit):
+                self._annotated.setdefault(name, []).append(commit)
+        names += [n for n in self._annotated if n not in first]
+        reg = R.Registry(names, self._build_artifact)
+        reg.skipped = skipped
         reg.enricher = self._enrich
         reg.commit_time = lambda sha: self.commit(sha).committer.time
         self._registry = reg
         return reg
+
+    def annotated_at(self, name: str) -> tuple:
+        """The commits whose artifacts.yaml annotates `name` (HEAD, or branches)."""
+        self.registry()
+        return tuple(self._annotated.get(name, ()))
+
+    def _entries_of(self, tags: List[Optional[TagObject]]):
+        """One artifact's registry entries; tags of tags count for their commit."""
+        usable, skipped = [], []
+        for tag in tags:
+            if tag is None:
+                continue
+            if tag.target_type == OBJ_COMMIT:
+                usable.append(tag)
+            elif T.parse_tag(tag.ref) is None:
+                continue
+            elif tag.target_type == OBJ_TAG and self._peel(tag.target):
+                usable.append(tag._replace(target=self._peel(tag.target), target_type=OBJ_COMMIT))
+            else:
+                what = _TYPE_WORDS.get(tag.target_type, "missing object")
+                skipped.append(f"{tag.ref}: points to a {what}, not a commit")
+        entries, odd = R.tag_entries(usable)
+        return entries, skipped + odd
+
+    def _build_artifact(self, name: str) -> R.Artifact:
+        shard = self.cache.shards.get(name)
+        artifact = R.artifact_from_entries(name, shard.entries if shard else ())
+        for commit in self._annotated.get(name, ()):
+            version = artifact.version_at(commit)
+            annotation = self.index_at(commit).get(name)
+            R.add_commit_event(version, R.commit_event(name, version.name, self.commit(commit), annotation))
+        return artifact
 
     def _annotated_commits(self, all_branches: bool, all_commits: bool) -> List[str]:
         if not (all_branches or all_commits):
@@ -130,7 +200,7 @@ class Workspace:
 
     def _peel(self, sha: str) -> Optional[str]:
         try:
-            return self.repo.read_commit(sha).sha
+            return self.commit(sha).sha
         except (GtoError, KeyError):
             return None
 
@@ -156,9 +226,19 @@ class Workspace:
 _TYPE_WORDS = {2: "tree", 3: "blob"}
 
 
-def _retarget(tag, commit: str):
-    """A tag of a tag counts for the commit it finally points at."""
-    return tag._replace(target=commit, target_type=OBJ_COMMIT)
+def _batches(names: List[str], groups: Dict[str, Dict[str, str]], size: int):
+    """Artifacts in batches of about `size` tags (to bound memory on a cold read)."""
+    batch: List[str] = []
+    count = 0
+    for name in names:
+        batch.append(name)
+        count += len(groups[name])
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
+_ARTIFACT_PART = re.compile(r"[^@#]+(?=[@#])")
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -504,14 +584,51 @@ def stages(ws: Workspace, allowed: bool = False, used: bool = False) -> Optional
     if allowed:
         return ws.config.stages
     if used or ws.config.stages is None:
-        return ws.registry().used_stages()
+        return used_stages(ws)
     return ws.config.stages
 
 
 def registry_stage_names(ws: Workspace) -> List[str]:
     if ws.config.stages is not None:
         return list(ws.config.stages)
-    return ws.registry().used_stages()
+    return used_stages(ws)
+
+
+def used_stages(ws: Workspace) -> List[str]:
+    """Stages some version of some artifact (deprecated ones too) is in now."""
+    names = set()
+    for name in ws.registry().names:
+        names.update(summary(ws, name).stages)
+    return sorted(names)
+
+
+@dataclass
+class Summary:
+    """What the registry view needs of one artifact (cached with the artifact's tags)."""
+
+    latest: Optional[str]
+    stages: Dict[str, List[str]]
+    registered: bool
+    active: bool
+
+
+def summary(ws: Workspace, name: str, registered_only: bool = False, assignments_per_version: int = -1,
+            versions_per_stage: int = 1, sort: str = "semver") -> Summary:
+    key = (registered_only, assignments_per_version, versions_per_stage, sort, ws.annotated_at(name))
+    cached = ws.cache.summary(name, key)
+    if cached is None:
+        reg = ws.registry()
+        artifact = reg.artifact(name, keep=False)
+        latest = artifact.latest(registered_only=True)
+        in_stage = artifact.vstages(registered_only, assignments_per_version, versions_per_stage, sort)
+        cached = (
+            latest.name if latest else None,
+            {stage: [v.version for v in vstages] for stage, vstages in in_stage.items()},
+            artifact.is_registered,
+            reg.active(artifact),
+        )
+        ws.cache.put_summary(name, key, cached)
+    return Summary(*cached)
 
 
 def _check_limits(assignments_per_version: int, versions_per_stage: int) -> None:
@@ -537,23 +654,17 @@ def show_registry(ws: Workspace, registered_only: bool = False, deprecated: bool
                   sort: str = "timestamp") -> Tuple[List[str], List[ArtifactSummary]]:
     """The stage columns and one summary per artifact, in the order artifacts were seen."""
     _check_limits(assignments_per_version, versions_per_stage)
-    reg = ws.registry()
-    names = registry_stage_names(ws)
+    stage_names = registry_stage_names(ws)
     rows = []
-    for artifact in reg.artifacts.values():
-        active = reg.active(artifact)
-        if not (active or deprecated):
+    for name in ws.registry().names:
+        found = summary(ws, name, registered_only, assignments_per_version, versions_per_stage, sort)
+        if not (found.active or deprecated):
             continue
-        latest = artifact.latest(registered_only=True)
-        in_stage = artifact.vstages(registered_only, assignments_per_version, versions_per_stage, sort)
         rows.append(ArtifactSummary(
-            artifact.name,
-            latest.name if latest else None,
-            {s: [v.version for v in in_stage[s]] if in_stage.get(s) else None for s in names},
-            artifact.is_registered,
-            active,
+            name, found.latest, {s: found.stages.get(s) or None for s in stage_names},
+            found.registered, found.active,
         ))
-    return names, rows
+    return stage_names, rows
 
 
 def show_versions(ws: Workspace, name: str, ref: Optional[str] = None,

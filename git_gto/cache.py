@@ -1,89 +1,127 @@
-"""A cache of parsed tag objects under `$GIT_DIR/gto/`.
+"""The registry cache, `$GIT_DIR/gto/tags.cache`: what was parsed from tags, per artifact.
 
-Tag objects are immutable, so what was parsed for one object id stays true. The cache is
-keyed by object id, never trusted for writes, rebuilt silently when missing, corrupt or
-from another version, and replaced atomically. `GTO_NO_CACHE=1` bypasses it.
+Tag objects never change, so an artifact whose tags (names and object ids) are the same as
+last time has the same registry entries, and the same summaries. Each artifact's shard is
+keyed by a fingerprint of its tags: a new, moved or deleted tag rebuilds that artifact only.
+Commits are immutable too: their headers and `artifacts.yaml` are kept by object id.
+
+The cache is never a source of truth for writes (refs are always read afresh), is rebuilt
+silently when missing, corrupt or from another format, is replaced atomically (readers never
+see half a file; of two writers the last one wins, and both wrote valid data), and a
+read-only repository simply goes without it. `GTO_NO_CACHE=1` bypasses it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import tempfile
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
-if TYPE_CHECKING:
-    from git_gto.gitrepo import GitRepo, TagObject
-
-CACHE_FORMAT = 1
+FORMAT = 2
 CACHE_FILE = os.path.join("gto", "tags.cache")
-
-# object id -> (target, target_type, tagger name, email, time, offset, message) or None
-Entry = Optional[Tuple[str, int, Optional[str], Optional[str], int, int, str]]
 
 
 def enabled() -> bool:
-    return os.environ.get("GTO_NO_CACHE", "").lower() not in ("1", "true", "yes", "on")
+    return os.environ.get("GTO_NO_CACHE", "").strip().lower() not in ("1", "true", "yes", "on")
 
 
-def _read(path: str) -> Dict[str, Entry]:
-    try:
-        with open(path, "rb") as f:
-            fmt, entries = marshal.load(f)
-    except (OSError, EOFError, ValueError, TypeError):
-        return {}
-    if fmt != CACHE_FORMAT or not isinstance(entries, dict):
-        return {}
-    return entries
+def fingerprint(refs: Dict[str, str]) -> bytes:
+    """Identifies a set of tags (names and object ids), order-independent."""
+    return hashlib.sha1("\n".join(sorted(f"{r} {s}" for r, s in refs.items())).encode()).digest()
 
 
-def _write(path: str, entries: Dict[str, Entry]) -> None:
-    """Write atomically; a read-only repository simply goes without a cache."""
-    try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tags.")
+class Shard:
+    """One artifact's part of the cache: its entries (marshalled until needed), the tags
+    left out, and summaries computed from it."""
+
+    __slots__ = ("fingerprint", "first", "blob", "skipped", "summaries", "_entries")
+
+    def __init__(self, fp: bytes, first: Optional[tuple], blob: bytes, skipped: List[str],
+                 summaries: Dict[Any, Any]):
+        self.fingerprint = fp
+        self.first = first  # (pass, time, tag) of its first entry: where it goes in the registry
+        self.blob = blob
+        self.skipped = skipped
+        self.summaries = summaries
+        self._entries: Optional[list] = None
+
+    @classmethod
+    def of(cls, fp: bytes, entries: list, skipped: List[str]) -> "Shard":
+        return cls(fp, entries[0][:3] if entries else None, marshal.dumps(entries), skipped, {})
+
+    @property
+    def entries(self) -> list:
+        if self._entries is None:
+            self._entries = marshal.loads(self.blob)
+        return self._entries
+
+    def dump(self) -> tuple:
+        return (self.fingerprint, self.first, self.blob, self.skipped, self.summaries)
+
+
+class RegistryCache:
+    """Shards by artifact name, and commits by object id; saved only if something changed."""
+
+    def __init__(self, git_dir: str, use: bool = True):
+        self.path = os.path.join(git_dir, CACHE_FILE)
+        self.use = use
+        self.shards: Dict[str, Shard] = {}
+        self.commits: Dict[Tuple[str, str], Any] = {}
+        self.dirty = False
+        if use:
+            self._load()
+
+    def _load(self) -> None:
         try:
-            with os.fdopen(fd, "wb") as f:
-                marshal.dump((CACHE_FORMAT, entries), f)
-            os.replace(tmp, path)
-        except BaseException:
-            os.unlink(tmp)
-            raise
-    except OSError:
-        pass
+            with open(self.path, "rb") as f:
+                fmt, shards, commits = marshal.load(f)
+            if fmt != FORMAT:
+                return
+            self.shards = {name: Shard(*data) for name, data in shards.items()}
+            self.commits = commits
+        except (OSError, EOFError, ValueError, TypeError):
+            self.shards, self.commits = {}, {}
 
+    def shard(self, artifact: str, fp: bytes) -> Optional[Shard]:
+        found = self.shards.get(artifact)
+        return found if found is not None and found.fingerprint == fp else None
 
-def load_tags(repo: "GitRepo", refs: Dict[str, str]) -> List["TagObject"]:
-    """The annotated tags among `refs`, read from the cache where possible."""
-    from git_gto.gitrepo import Identity, TagObject
+    def put(self, artifact: str, shard: Shard) -> None:
+        self.shards[artifact] = shard
+        self.dirty = True
 
-    use_cache = enabled()
-    path = os.path.join(repo.commondir, CACHE_FILE)
-    entries = _read(path) if use_cache else {}
-    missing = [(name, sha) for name, sha in refs.items() if sha not in entries]
-    if missing:
-        for sha, tag in repo.read_tag_objects(missing).items():
-            if tag is None:
-                entries[sha] = None
-            else:
-                t = tag.tagger
-                entries[sha] = (
-                    tag.target,
-                    tag.target_type,
-                    t.name if t else None,
-                    t.email if t else None,
-                    t.time if t else 0,
-                    t.offset if t else 0,
-                    tag.message,
-                )
-    if use_cache and (missing or len(entries) > len(refs)):
-        live = set(refs.values())
-        _write(path, {sha: e for sha, e in entries.items() if sha in live})
-    tags = []
-    for name, sha in refs.items():
-        e = entries[sha]
-        if e is None:
-            continue
-        tagger = Identity(e[2], e[3], e[4], e[5]) if e[2] is not None else None
-        tags.append(TagObject(name, sha, e[0], e[1], tagger, e[6]))
-    return tags
+    def summary(self, artifact: str, key: tuple) -> Any:
+        shard = self.shards.get(artifact)
+        return None if shard is None else shard.summaries.get(key)
+
+    def put_summary(self, artifact: str, key: tuple, value: Any) -> None:
+        shard = self.shards.get(artifact)
+        if shard is not None:
+            shard.summaries[key] = value
+            self.dirty = True
+
+    def put_commit(self, key: Tuple[str, str], value: Any) -> None:
+        self.commits[key] = value
+        self.dirty = True
+
+    def save(self, live: Optional[set] = None) -> None:
+        """Write atomically if anything changed, dropping artifacts that are gone."""
+        if not (self.use and self.dirty):
+            return
+        shards = {n: s.dump() for n, s in self.shards.items() if live is None or n in live}
+        data = marshal.dumps((FORMAT, shards, self.commits))
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".tags.")
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(data)
+                os.replace(tmp, self.path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError:
+            pass
+        self.dirty = False

@@ -53,17 +53,24 @@ class NewTag:
 
 
 def _parse_identity(line: bytes) -> Optional[Identity]:
-    """`Name <email> 1700000000 +0100` -> Identity."""
-    m = re.match(rb"^(.*?) ?<([^>]*)> (-?\d+)(?: ([+-])(\d\d)(\d\d))?", line)
-    if not m:
+    """`Name <email> 1700000000 +0100` -> Identity (string operations: this runs per tag)."""
+    lt = line.find(b"<")
+    gt = line.find(b">", lt)
+    if lt < 0 or gt < 0:
+        return None
+    when = line[gt + 1:].split()
+    try:
+        epoch = int(when[0]) if when else 0
+    except ValueError:
         return None
     offset = 0
-    if m.group(4):
-        offset = (int(m.group(5)) * 3600 + int(m.group(6)) * 60) * (-1 if m.group(4) == b"-" else 1)
+    if len(when) > 1 and len(when[1]) == 5 and when[1][1:].isdigit():
+        tz = when[1]
+        offset = (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60) * (-1 if tz[:1] == b"-" else 1)
     return Identity(
-        m.group(1).decode("utf-8", "replace"),
-        m.group(2).decode("utf-8", "replace"),
-        int(m.group(3)),
+        line[:lt].rstrip().decode("utf-8", "replace"),
+        line[lt + 1:gt].decode("utf-8", "replace"),
+        epoch,
         offset,
     )
 
@@ -80,17 +87,36 @@ def _split_object(raw: bytes) -> Tuple[Dict[bytes, bytes], bytes]:
     return headers, body
 
 
+_TAG_HEAD = re.compile(
+    rb"object ([0-9a-f]{40})\ntype (\w+)\ntag [^\n]*\ntagger ([^<\n]*?) ?<([^>\n]*)> (\d+) ([+-])(\d\d)(\d\d)\n\n"
+)
+
+
 def parse_tag_object(ref: str, sha: str, raw: bytes) -> TagObject:
-    headers, body = _split_object(raw)
-    tagger = _parse_identity(headers[b"tagger"]) if b"tagger" in headers else None
-    return TagObject(
-        ref=ref,
-        sha=sha,
-        target=headers.get(b"object", b"").decode("ascii"),
-        target_type=TYPE_NAMES.get(headers.get(b"type", b""), 0),
-        tagger=tagger,
-        message=body.decode("utf-8", "replace").strip(),
-    )
+    """Parse a tag object's headers (object, type, tagger) and message: one regular
+    expression for the usual layout, a line by line reading for anything else."""
+    m = _TAG_HEAD.match(raw)
+    if m:
+        target, type_name, name, email, epoch, sign, hours, minutes = m.groups()
+        offset = (int(hours) * 3600 + int(minutes) * 60) * (-1 if sign == b"-" else 1)
+        return TagObject(
+            ref, sha, target.decode("ascii"), TYPE_NAMES.get(type_name, 0),
+            Identity(name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), int(epoch), offset),
+            raw[m.end():].decode("utf-8", "replace").strip(),
+        )
+    head_end = raw.find(b"\n\n")
+    head = raw if head_end < 0 else raw[:head_end]
+    body = b"" if head_end < 0 else raw[head_end + 2:]
+    target, type_name, tagger = b"", b"", None
+    for line in head.split(b"\n"):
+        if line[:7] == b"object ":
+            target = line[7:]
+        elif line[:5] == b"type ":
+            type_name = line[5:]
+        elif line[:7] == b"tagger " and tagger is None:
+            tagger = _parse_identity(line[7:])
+    return TagObject(ref, sha, target.decode("ascii"), TYPE_NAMES.get(type_name, 0), tagger,
+                     body.decode("utf-8", "replace").strip())
 
 
 def format_offset(offset: int) -> str:
@@ -130,6 +156,49 @@ def parse_git_date(value: str) -> Tuple[int, int]:
 def _offset_of(tz: str) -> int:
     sign = -1 if tz[0] == "-" else 1
     return sign * (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60)
+
+
+def _locate(pack, shas: Iterable[str]) -> List[Tuple[int, str]]:
+    """(offset, sha) of the objects this pack has: a bisection in its version 2 `.idx`
+    file (dulwich's lookup calls back into Python at every step)."""
+    import mmap
+    import struct
+
+    path = os.fspath(pack.data.path)[:-5] + ".idx"
+    found: List[Tuple[int, str]] = []
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as idx:
+        if idx[:8] != b"\xfftOc\x00\x00\x00\x02":
+            index = pack.index
+            for sha in shas:
+                try:
+                    found.append((index.object_offset(sha.encode("ascii")), sha))
+                except KeyError:
+                    continue
+            return found
+        fanout = struct.unpack_from(">256I", idx, 8)
+        count = fanout[255]
+        names = 8 + 1024
+        offsets = names + count * 24
+        large = offsets + count * 4
+        for sha in shas:
+            key = bytes.fromhex(sha)
+            lo = fanout[key[0] - 1] if key[0] else 0
+            hi = fanout[key[0]]
+            while lo < hi:
+                mid = (lo + hi) // 2
+                at = names + mid * 20
+                name = idx[at:at + 20]
+                if name < key:
+                    lo = mid + 1
+                elif name > key:
+                    hi = mid
+                else:
+                    offset = struct.unpack_from(">I", idx, offsets + mid * 4)[0]
+                    if offset & 0x80000000:
+                        offset = struct.unpack_from(">Q", idx, large + (offset & 0x7FFFFFFF) * 8)[0]
+                    found.append((offset, sha))
+                    break
+    return found
 
 
 class GitRepo:
@@ -278,15 +347,49 @@ class GitRepo:
 
     def read_tag_objects(self, refs: Iterable[Tuple[str, str]]) -> Dict[str, Optional[TagObject]]:
         """Read the objects behind refs: sha -> TagObject, or None for non-tags."""
-        store = self.dulwich.object_store
+        refs = list(refs)
+        raw = self.raw_objects([sha for _, sha in refs])
         out: Dict[str, Optional[TagObject]] = {}
         for name, sha in refs:
-            try:
-                type_num, raw = store.get_raw(sha.encode("ascii"))
-            except KeyError:
-                out[sha] = None
+            found = raw.get(sha)
+            out[sha] = parse_tag_object(name, sha, found[1]) if found and found[0] == OBJ_TAG else None
+        return out
+
+    def raw_objects(self, shas: Iterable[str]) -> Dict[str, Tuple[int, bytes]]:
+        """(type, content) of objects, read straight from the packs in offset order, without
+        re-hashing; deltified and loose objects go through dulwich. Missing ones are left out."""
+        import mmap
+        import zlib
+
+        store = self.dulwich.object_store
+        pending = set(shas)
+        out: Dict[str, Tuple[int, bytes]] = {}
+        for pack in list(store.packs):
+            if not pending:
+                break
+            located = _locate(pack, pending)
+            if not located:
                 continue
-            out[sha] = parse_tag_object(name, sha, raw) if type_num == OBJ_TAG else None
+            located.sort()
+            with open(pack.data.path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                for offset, sha in located:
+                    byte = data[offset]
+                    type_num, size, shift, pos = (byte >> 4) & 7, byte & 15, 4, offset + 1
+                    while byte & 0x80:
+                        byte = data[pos]
+                        size |= (byte & 0x7F) << shift
+                        shift += 7
+                        pos += 1
+                    if 1 <= type_num <= 4:
+                        content = zlib.decompressobj().decompress(data[pos:pos + size + 1024], size)
+                        if len(content) == size:
+                            out[sha] = (type_num, content)
+                            pending.discard(sha)
+        for sha in list(pending):
+            try:
+                out[sha] = store.get_raw(sha.encode("ascii"))
+            except KeyError:
+                continue
         return out
 
     def object_type(self, sha: str) -> int:

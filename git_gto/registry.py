@@ -8,7 +8,7 @@ we deliberately differ.
 from __future__ import annotations
 
 from bisect import insort
-from typing import Callable, Dict, Iterable, List, Optional
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 from git_gto import tags as T
 from git_gto.versions import sort_versions
@@ -331,20 +331,82 @@ class Artifact:
         return stages
 
 
-class Registry:
-    """All artifacts, in the order they were first seen."""
+# One tag as the registry needs it, in build order:
+# (pass, tagger time, tag name, action, version, stage, commit, offset, tagger, email, message)
+Entry = tuple
 
-    def __init__(self) -> None:
-        self.artifacts: Dict[str, Artifact] = {}
+
+def tag_entries(tags: Iterable) -> Tuple[List[Entry], List[str]]:
+    """The registry entries of annotated tags (gitrepo.TagObject aimed at commits), in gto's
+    order: deprecations, then registrations, then stages; each by tagger time, then name.
+    Also returns the GTO-looking tags left out, with the reason."""
+    entries: List[Entry] = []
+    skipped: List[str] = []
+    for tag in tags:
+        name = T.parse_tag(tag.ref)
+        if name is None:
+            continue
+        if name.action == T.CREATE:
+            skipped.append(f"{tag.ref}: '@created' tags are not registry events")
+            continue
+        t = tag.tagger
+        if t is None:
+            skipped.append(f"{tag.ref}: the tag object has no tagger")
+            continue
+        entries.append((PASS_OF_ACTION[name.action], t.time, tag.ref, name.action, name.version,
+                        name.stage, tag.target, t.offset, t.name, t.email, tag.message))
+    entries.sort(key=lambda e: (e[0], e[1], e[2]))
+    return entries, skipped
+
+
+def artifact_from_entries(name: str, entries: Iterable[Entry]) -> Artifact:
+    """Replay one artifact's entries (already in build order) into its versions and stages."""
+    artifact = Artifact(name)
+    for _pass, time, ref, action, version_name, stage, commit, offset, author, email, message in entries:
+        kind = EVENT_OF_ACTION[action]
+        event = Event(kind, name, time, offset, author, email, message, commit, tag=ref)
+        if kind == DEPRECATION:
+            insort(artifact.deprecations, event)
+        elif kind in (REGISTRATION, DEREGISTRATION):
+            event.version = version_name
+            found = artifact.find_version(name=version_name, commit=commit)
+            version = found[0] if found else artifact.add_version(version_name, commit)
+            version.add(event)
+        else:
+            event.stage = stage
+            version = artifact.version_at(commit)
+            event.version = version.name
+            version.add(event)
+    return artifact
+
+
+class Registry:
+    """All artifacts, in the order gto first sees them; each one is built from its tags
+    only when first asked for."""
+
+    def __init__(self, names: List[str], load: Callable[[str], Artifact]) -> None:
+        self.names = names
+        self._known = set(names)
+        self._load = load
+        self._built: Dict[str, Artifact] = {}
         self.skipped: List[str] = []  # odd tags left out, with the reason
         self.enricher: Optional[Callable[[Artifact], None]] = None
         self.commit_time: Optional[Callable[[str], int]] = None
 
-    def artifact(self, name: str, create: bool = False) -> Optional[Artifact]:
-        found = self.artifacts.get(name)
-        if found is None and create:
-            found = self.artifacts[name] = Artifact(name)
+    def artifact(self, name: str, keep: bool = True) -> Optional[Artifact]:
+        """The artifact called `name` (None if unknown); `keep=False` for a one-off look
+        that should not hold memory."""
+        found = self._built.get(name)
+        if found is None and name in self._known:
+            found = self._load(name)
+            if keep:
+                self._built[name] = found
         return found
+
+    @property
+    def artifacts(self) -> Dict[str, Artifact]:
+        """Every artifact, built, in registry order."""
+        return {name: self.artifact(name) for name in self.names}
 
     def enrich(self, artifact: Artifact) -> Artifact:
         """Add the annotation (commit) events of every version, once, when first needed."""
@@ -367,66 +429,6 @@ class Registry:
         if self.commit_time is None:
             return False
         return any(self.commit_time(v.commit) >= deprecated_at for v in artifact.versions)
-
-    def used_stages(self) -> List[str]:
-        names = set()
-        for artifact in self.artifacts.values():
-            names.update(artifact.vstages())
-        return sorted(names)
-
-    def events_for_tag(self, tag: str) -> List[Event]:
-        out = []
-        for artifact in self.artifacts.values():
-            for e in artifact.deprecations:
-                if e.tag == tag:
-                    out.append(e)
-            for v in artifact.versions:
-                for e in v.registrations + v.deregistrations:
-                    if e.tag == tag:
-                        out.append(e)
-                for s in v.stages.values():
-                    for e in s.assignments + s.unassignments:
-                        if e.tag == tag:
-                            out.append(e)
-        return out
-
-
-def build(tags: Iterable, skipped: Optional[List[str]] = None) -> Registry:
-    """Build the registry from annotated tags (gitrepo.TagObject), gto's way:
-    deprecations first, then registrations, then stages; each by tagger time, then name."""
-    registry = Registry()
-    parsed = []
-    for tag in tags:
-        name = T.parse_tag(tag.ref)
-        if name is None:
-            continue
-        if name.action == T.CREATE:
-            registry.skipped.append(f"{tag.ref}: '@created' tags are not registry events")
-            continue
-        if tag.tagger is None:
-            registry.skipped.append(f"{tag.ref}: the tag object has no tagger")
-            continue
-        parsed.append((PASS_OF_ACTION[name.action], tag.tagger.time, tag.ref, name, tag))
-    parsed.sort(key=lambda p: (p[0], p[1], p[2]))
-    for _pass, _time, ref, name, tag in parsed:
-        commit = tag.target
-        artifact = registry.artifact(name.name, create=True)
-        kind = EVENT_OF_ACTION[name.action]
-        t = tag.tagger
-        event = Event(kind, name.name, t.time, t.offset, t.name, t.email, tag.message, commit, tag=ref)
-        if kind == DEPRECATION:
-            insort(artifact.deprecations, event)
-        elif kind in (REGISTRATION, DEREGISTRATION):
-            event.version = name.version
-            found = artifact.find_version(name=name.version, commit=commit)
-            version = found[0] if found else artifact.add_version(name.version, commit)
-            version.add(event)
-        else:
-            event.stage = name.stage
-            version = artifact.version_at(commit)
-            event.version = version.name
-            version.add(event)
-    return registry
 
 
 def commit_event(artifact: str, version: str, commit, annotation: Optional[dict]) -> Event:

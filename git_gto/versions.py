@@ -11,16 +11,23 @@ T = TypeVar("T")
 
 
 @lru_cache(maxsize=None)
-def semver_key(version: str):
-    """A sort key with SemVer precedence (build metadata ignored) for a `vX.Y.Z` name."""
-    import semver
-
-    return semver.Version.parse(version[1:])
+def semver_key(version: str) -> tuple:
+    """A sort key with SemVer 2.0 precedence for a valid `vX.Y.Z[-pre][+build]` name:
+    a release sorts after its prereleases, numeric identifiers before alphanumeric ones,
+    build metadata is ignored. (Plain tuples: this runs for every version on every read.)"""
+    core, _, pre = version[1:].partition("+")[0].partition("-")
+    major, minor, patch = core.split(".")
+    if not pre:
+        return (int(major), int(minor), int(patch), 1, ())
+    ids = tuple((0, int(i), "") if i.isdigit() else (1, 0, i) for i in pre.split("."))
+    return (int(major), int(minor), int(patch), 0, ids)
 
 
 def bump(version: str, part: str) -> str:
     """Bump `major`, `minor` or `patch`; prerelease and build metadata are dropped."""
-    parsed = semver_key(version)
+    import semver
+
+    parsed = semver.Version.parse(version[1:])
     return "v" + str(getattr(parsed, f"bump_{part}")())
 
 
