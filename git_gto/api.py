@@ -90,10 +90,10 @@ class Workspace:
             cached = self.cache.commits.get((sha, ""))
             if cached is None:
                 c = self.repo.read_commit(sha)
-                cached = (c.tree, tuple(c.author), tuple(c.committer), c.message)
+                cached = (c.sha, c.tree, tuple(c.author), tuple(c.committer), c.message)
                 self.cache.put_commit((sha, ""), cached)
-            tree, author, committer, message = cached
-            info = self._commits[sha] = CommitInfo(sha, tree, Identity(*author), Identity(*committer), message)
+            peeled, tree, author, committer, message = cached
+            info = self._commits[sha] = CommitInfo(peeled, tree, Identity(*author), Identity(*committer), message)
         return info
 
     def index_at(self, commit: str) -> Dict[str, Dict[str, Any]]:
@@ -130,7 +130,7 @@ class Workspace:
                 (ref, sha) for name in batch for ref, sha in groups[name].items()
             )
             for name in batch:
-                tags = [objects[sha] for sha in groups[name].values()]
+                tags = [objects[ref] for ref in groups[name]]
                 self.cache.put(name, Shard.of(fingerprints[name], *self._entries_of(tags)))
         first: Dict[str, tuple] = {}
         skipped: List[str] = []

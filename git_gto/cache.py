@@ -19,7 +19,7 @@ import os
 import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
-FORMAT = 2
+FORMAT = 3
 CACHE_FILE = os.path.join("gto", "tags.cache")
 
 

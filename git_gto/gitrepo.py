@@ -338,21 +338,20 @@ class GitRepo:
 
     # -- tag objects -----------------------------------------------------------------------
     def annotated_tags(self) -> List[TagObject]:
-        """Every annotated tag, parsed; lightweight tags are left out."""
+        """Every annotated tag, parsed (no cache); lightweight tags are left out."""
         if self._tags is None:
-            from git_gto import cache
-
-            self._tags = cache.load_tags(self, self.tag_refs())
+            objects = self.read_tag_objects(self.tag_refs().items())
+            self._tags = [tag for tag in objects.values() if tag is not None]
         return self._tags
 
     def read_tag_objects(self, refs: Iterable[Tuple[str, str]]) -> Dict[str, Optional[TagObject]]:
-        """Read the objects behind refs: sha -> TagObject, or None for non-tags."""
+        """Read the objects behind refs: tag name -> TagObject, or None for non-tags."""
         refs = list(refs)
-        raw = self.raw_objects([sha for _, sha in refs])
+        raw = self.raw_objects({sha for _, sha in refs})
         out: Dict[str, Optional[TagObject]] = {}
         for name, sha in refs:
             found = raw.get(sha)
-            out[sha] = parse_tag_object(name, sha, found[1]) if found and found[0] == OBJ_TAG else None
+            out[name] = parse_tag_object(name, sha, found[1]) if found and found[0] == OBJ_TAG else None
         return out
 
     def raw_objects(self, shas: Iterable[str]) -> Dict[str, Tuple[int, bytes]]:
@@ -413,6 +412,8 @@ class GitRepo:
         sha = self._peel_to_commit(sha, rev)
         for op, num in re.findall(r"([~^])(\{\w*\}|\d*)", m.group(2)):
             if num.startswith("{"):
+                if num not in ("{}", "{commit}"):
+                    raise RefNotFound(f"'{rev}' does not name a commit")
                 continue
             count = int(num) if num else 1
             if op == "~":
@@ -557,14 +558,23 @@ class GitRepo:
             obj.tag_timezone = identity.offset
             obj.message = tag.message.encode() + b"\n"
             objects.append(obj)
+        from dulwich.file import FileLocked
+
         store = self.dulwich.object_store
         for obj in objects:
-            store.add_object(obj)
+            _add_object(store, obj)
+
         created: List[str] = []
         try:
             for tag, obj in zip(tags, objects):
                 ref = (TAGS_PREFIX + tag.name).encode()
-                if not self.dulwich.refs.add_if_new(ref, obj.id):
+                try:
+                    added = self.dulwich.refs.add_if_new(ref, obj.id)
+                except FileLocked:
+                    raise TagExists(
+                        f"tag '{tag.name}' already exists or is being written by another process"
+                    ) from None
+                if not added:
                     raise TagExists(f"tag '{tag.name}' already exists")
                 created.append(tag.name)
         except BaseException:
@@ -589,6 +599,22 @@ class GitRepo:
             if sha:
                 self.dulwich.refs.add_if_new((TAGS_PREFIX + name).encode(), sha.encode())
         self._forget_refs()
+
+
+def _add_object(store, obj) -> None:
+    """Store an object; when another process is writing the very same object (same id,
+    same bytes), wait for it rather than fail."""
+    from dulwich.file import FileLocked
+
+    for _ in range(50):
+        try:
+            store.add_object(obj)
+            return
+        except FileLocked:
+            if obj.id in store:
+                return
+            time.sleep(0.02)
+    raise GtoError(f"object {obj.id.decode()} is locked by another process (a stale .lock file?)")
 
 
 def _config_value(config, section: bytes, key: bytes) -> Optional[str]:
