@@ -568,10 +568,10 @@ def check_ref(ws: Workspace, ref: str) -> List[R.Event]:
 def history(ws: Workspace, name: Optional[str] = None, ascending: bool = False) -> List[R.Event]:
     """Every tag event, newest first (within a second, the higher priority first)."""
     reg = ws.registry()
-    artifacts = reg.artifacts.values()
-    if name is not None:
-        artifacts = [a for a in artifacts if a.name == name]
-    events = [e for a in artifacts for e in a.events() if e.kind != R.COMMIT]
+    names = reg.names if name is None else [n for n in reg.names if n == name]
+    events = [
+        e for n in names for e in reg.artifact(n, keep=False).events() if e.kind != R.COMMIT
+    ]
     events.sort(key=lambda e: (e.time, e.priority))
     if not ascending:
         events.reverse()

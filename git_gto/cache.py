@@ -36,7 +36,7 @@ class Shard:
     """One artifact's part of the cache: its entries (marshalled until needed), the tags
     left out, and summaries computed from it."""
 
-    __slots__ = ("fingerprint", "first", "blob", "skipped", "summaries", "_entries")
+    __slots__ = ("fingerprint", "first", "blob", "skipped", "summaries")
 
     def __init__(self, fp: bytes, first: Optional[tuple], blob: bytes, skipped: List[str],
                  summaries: Dict[Any, Any]):
@@ -45,7 +45,6 @@ class Shard:
         self.blob = blob
         self.skipped = skipped
         self.summaries = summaries
-        self._entries: Optional[list] = None
 
     @classmethod
     def of(cls, fp: bytes, entries: list, skipped: List[str]) -> "Shard":
@@ -53,9 +52,8 @@ class Shard:
 
     @property
     def entries(self) -> list:
-        if self._entries is None:
-            self._entries = marshal.loads(self.blob)
-        return self._entries
+        """Unmarshalled on each use (fast), so that memory holds only what is in use."""
+        return marshal.loads(self.blob)
 
     def dump(self) -> tuple:
         return (self.fingerprint, self.first, self.blob, self.skipped, self.summaries)
@@ -111,13 +109,13 @@ class RegistryCache:
         if not (self.use and self.dirty):
             return
         shards = {n: s.dump() for n, s in self.shards.items() if live is None or n in live}
-        data = marshal.dumps((FORMAT, shards, self.commits))
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".tags.")
             try:
                 with os.fdopen(fd, "wb") as f:
-                    f.write(data)
+                    marshal.dump((FORMAT, shards, self.commits), f)
+                    os.fchmod(f.fileno(), 0o666 & ~_umask())
                 os.replace(tmp, self.path)
             except BaseException:
                 os.unlink(tmp)
@@ -125,3 +123,9 @@ class RegistryCache:
         except OSError:
             pass
         self.dirty = False
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

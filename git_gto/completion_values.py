@@ -45,12 +45,14 @@ def artifact_words(repo: str, incomplete: str) -> List[str]:
 
 
 def _versions(ws, name: Optional[str]) -> List[str]:
+    """The versions of artifact `name`, greatest first; of every artifact when `name` is None
+    (click cannot parse the arguments while an option's value is being completed)."""
     from git_gto import tags as T
 
     out = set()
     for tag in ws.repo.tag_names():
         parsed = T.parse_tag(tag)
-        if parsed and parsed.name == name and parsed.version:
+        if parsed and parsed.version and name in (None, parsed.name):
             out.add(parsed.version)
     from git_gto.versions import sort_versions
 

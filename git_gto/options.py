@@ -9,6 +9,13 @@ def _repo_of(ctx: click.Context) -> str:
     return (ctx.params.get("repo") if ctx else None) or "."
 
 
+def complete_repo(ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+    """Directories (a URL is typed out)."""
+    from click.shell_completion import CompletionItem
+
+    return [CompletionItem(incomplete, type="dir")]
+
+
 def complete_artifacts(ctx: click.Context, param, incomplete: str):
     """Artifact names from the repository's tags (and shortcuts after `@` or `#`)."""
     from git_gto.completion_values import artifact_words
@@ -41,7 +48,7 @@ def complete_tags(ctx: click.Context, param, incomplete: str):
 
 
 repo_option = click.option(
-    "-r", "--repo", default=".", show_default=True, metavar="PATH|URL",
+    "-r", "--repo", default=".", show_default=True, metavar="PATH|URL", shell_complete=complete_repo,
     help="Repository to use: a local path, or a URL to clone (tags are then pushed back).",
 )
 message_option = click.option("-m", "--message", default=None, help="Tag message (a default one otherwise).")

@@ -24,6 +24,18 @@ def print_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=4))
 
 
+def print_json_list(items: Iterable[Any]) -> None:
+    """A JSON list written item by item (the same text as `print_json(list(items))`),
+    so that a long history is never one huge string in memory."""
+    out = click.get_text_stream("stdout")
+    first = True
+    for item in items:
+        out.write("[\n" if first else ",\n")
+        out.write("\n".join("    " + line for line in json.dumps(item, indent=4).split("\n")))
+        first = False
+    out.write("[]\n" if first else "\n]\n")
+
+
 def print_lines(values: Iterable[Optional[str]]) -> None:
     for value in values:
         click.echo("" if value is None else value)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from git_gto.options import (
-    complete_refs, complete_stages, force_option, message_option, name_argument, push_option,
-    repo_option, simple_option,
+    complete_refs, complete_stages, complete_versions, force_option, message_option, name_argument,
+    push_option, repo_option, simple_option,
 )
 
 
@@ -14,7 +14,7 @@ from git_gto.options import (
 @repo_option
 @name_argument
 @click.argument("ref", required=False, shell_complete=complete_refs)
-@click.option("--version", default=None,
+@click.option("--version", default=None, shell_complete=complete_versions,
               help="With REF: the version to register there if it has none. Without REF: the registered version to assign.")
 @click.option("--stage", required=True, shell_complete=complete_stages, help="The stage to assign.")
 @message_option

@@ -23,8 +23,11 @@ from git_gto.options import (
 @click.option("-d", "--delete", is_flag=True, help="Delete the tags instead of adding one.")
 @push_option
 def command(repo, name, version, stage, ref, message, simple, force, delete, push):
-    """NAME: deprecate the artifact (NAME@deprecated). NAME VERSION: deregister the version
-    (NAME@VERSION!). NAME VERSION STAGE: unassign the stage (NAME#STAGE!#N)."""
+    """Deprecate an artifact, deregister a version, or unassign a stage.
+
+    NAME: deprecate the artifact (NAME@deprecated). NAME VERSION: deregister the version
+    (NAME@VERSION!). NAME VERSION STAGE: unassign the stage (NAME#STAGE!#N).
+    """
     from git_gto import api
     from git_gto.commands._writing import apply_and_report
     from git_gto.errors import UsageError

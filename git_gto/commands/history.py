@@ -29,6 +29,6 @@ def command(repo, name, all_branches, all_commits, as_json, plain, ascending):
         ws.registry(all_branches=all_branches, all_commits=all_commits)
         events = api.history(ws, name, ascending)
         if as_json:
-            output.print_json([views.history_json(e) for e in events])
+            output.print_json_list(views.history_json(e) for e in events)
         else:
             output.print_table(views.HISTORY_HEADERS, [views.history_row(e) for e in events], plain)
