@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ class Workspace:
         else:
             self.remote_url = repo
             self._tmp = tempfile.mkdtemp(prefix="git-gto-")
+            log.info("cloning %s into %s", repo, self._tmp)
             result = subprocess.run(
                 ["git", "clone", "--quiet", "--no-checkout", repo, self._tmp],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -41,6 +43,7 @@ class Workspace:
                 raise GtoError(f"Failed to clone repo '{repo}': {detail[0]}")
             subprocess.run(["git", "-C", self._tmp, "checkout", "--quiet"], check=False)
             self.repo = GitRepo.discover(self._tmp)
+        log.info("repository: %s", self.repo.worktree or self.repo.controldir)
         self._config: Optional[Config] = None
         self._cache = None
         self._live: Optional[set] = None
@@ -132,6 +135,9 @@ class Workspace:
             for name in batch:
                 tags = [objects[ref] for ref in groups[name]]
                 self.cache.put(name, Shard.of(fingerprints[name], *self._entries_of(tags)))
+        log.info("%d tags of %d possible artifacts; %d artifacts read from their tags, the rest from %s",
+                 sum(len(g) for g in groups.values()), len(groups), len(missing),
+                 self.cache.path if self.cache.use else "nowhere (cache off)")
         first: Dict[str, tuple] = {}
         skipped: List[str] = []
         for name in groups:
@@ -223,6 +229,7 @@ class Workspace:
         return self.repo.resolve(rev)
 
 
+log = logging.getLogger("git_gto")
 _TYPE_WORDS = {2: "tree", 3: "blob"}
 
 
@@ -516,6 +523,7 @@ def apply(ws: Workspace, change: Change, push: bool) -> None:
         return
     refspecs = [f"refs/tags/{c.tag}:refs/tags/{c.tag}" for c in change.created]
     refspecs += [f":refs/tags/{t}" for t, _ in change.deleted]
+    log.info("git push --atomic origin %s", " ".join(refspecs))
     result = subprocess.run(
         ["git", "push", "--atomic", "--quiet", "origin", *refspecs],
         cwd=ws.repo.worktree or ws.repo.controldir,

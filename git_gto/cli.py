@@ -79,6 +79,10 @@ def cli(ctx: click.Context, verbose: bool, traceback: bool) -> None:
     See `git help gto` for the tag formats, configuration and examples.
     """
     ctx.obj = {"verbose": verbose, "traceback": traceback}
+    if verbose:
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="git-gto: %(message)s", stream=sys.stderr)
 
 
 def _command_position(argv: List[str]) -> Optional[int]:

@@ -27,13 +27,12 @@ def print_json(data: Any) -> None:
 def print_json_list(items: Iterable[Any]) -> None:
     """A JSON list written item by item (the same text as `print_json(list(items))`),
     so that a long history is never one huge string in memory."""
-    out = click.get_text_stream("stdout")
     first = True
     for item in items:
-        out.write("[\n" if first else ",\n")
-        out.write("\n".join("    " + line for line in json.dumps(item, indent=4).split("\n")))
+        click.echo("[\n" if first else ",\n", nl=False)
+        click.echo("\n".join("    " + line for line in json.dumps(item, indent=4).split("\n")), nl=False)
         first = False
-    out.write("[]\n" if first else "\n]\n")
+    click.echo("[]" if first else "\n]")
 
 
 def print_lines(values: Iterable[Optional[str]]) -> None:

@@ -139,3 +139,19 @@ def gto_e2e(repo):
         return Result(result.returncode, result.stdout, result.stderr)
 
     return invoke
+
+
+def needs(missing: bool, reason: str):
+    """Mark a test that drives a system tool: it fails (never skips) when the tool is
+    missing, saying how to get it."""
+    import functools
+
+    def wrap(fn):
+        @functools.wraps(fn)
+        def inner(*args, **kwargs):
+            assert not missing, f"{reason}: `bash .ci/setup` installs it"
+            return fn(*args, **kwargs)
+
+        return inner
+
+    return wrap

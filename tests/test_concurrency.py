@@ -143,6 +143,68 @@ def test_lost_race_on_a_two_tag_assignment(repo):
     assert repo.git("rev-parse", "m@v0.0.1^{commit}") != c2
 
 
+def test_ref_locked_by_another_writer(repo, gto):
+    """Another writer holds `refs/tags/m@v1.0.0.lock` (as git does while it writes the ref):
+    a registry refusal naming the tag, not an unexpected error; nothing written."""
+    repo.commit("a")
+    lock = repo.path / ".git" / "refs" / "tags" / "m@v1.0.0.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")
+    result = gto("register", "m", "--version", "v1.0.0")
+    assert result.exit_code == 1, result.stderr
+    assert repo.tags() == []
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "m@v1.0.0" in lines[0]
+    assert "unexpected" not in lines[0].lower() and "FileLocked" not in lines[0]
+    assert repo.tags() == []
+    assert lock.exists()
+
+
+def test_locked_second_tag_rolls_back_the_first(repo, gto):
+    """assign on an unregistered commit writes two tags; when the stage tag's ref is locked by
+    another writer, the registration tag must not stay behind."""
+    repo.commit("a")
+    lock = repo.path / ".git" / "refs" / "tags" / "m#prod#1.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")
+    result = gto("assign", "m", "--stage", "prod")
+    assert result.exit_code == 1, result.stderr
+    assert repo.tags() == []
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert "m#prod#1" in result.stderr
+    assert "unexpected" not in result.stderr.lower()
+    assert repo.tags() == []
+    repo.fsck()
+
+
+def test_tag_object_locked_by_another_writer(repo, gto):
+    """Two writers racing with identical tags (same name, commit, tagger, second and message)
+    write the same loose object at once. A writer finding that object's lock taken must not
+    crash with an unexpected error: it either completes or refuses in one line, writing no
+    ref."""
+    import hashlib
+
+    commit = repo.commit("a")
+    repo.tick()
+    body = (f"object {commit}\ntype commit\ntag m@v1.0.0\n"
+            f"tagger Test User <test@example.com> {repo.clock} +0000\n\n"
+            "Registering artifact m version v1.0.0\n").encode()
+    sha = hashlib.sha1(b"tag %d\0" % len(body) + body).hexdigest()
+    lock = repo.path / ".git" / "objects" / sha[:2] / f"{sha[2:]}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    lock.write_text("")
+    result = gto("register", "m", "--version", "v1.0.0", tick=False)
+    assert "Traceback" not in result.stderr
+    assert "unexpected" not in result.stderr.lower(), result.stderr
+    if result.exit_code == 0:
+        assert repo.git("rev-parse", "refs/tags/m@v1.0.0") == sha
+        repo.fsck()
+    else:
+        assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+        assert repo.tags() == []
+
+
 # -- GitRepo.create_tags: all or nothing -----------------------------------------------------
 
 

@@ -46,7 +46,7 @@ def show_json(gto_e2e, *args, cwd=None, env=None):
     return json.loads(result.stdout)
 
 
-EXPECTED = {"m": {"version": "v0.0.1", "stage": {"prod": ["v0.0.1"]}, "registered": True, "active": True}}
+EXPECTED = {"m": {"version": "v0.0.1", "stage": {"prod": "v0.0.1"}, "registered": True, "active": True}}
 
 
 def test_git_runs_git_gto(repo, gto_e2e):
@@ -133,7 +133,7 @@ def test_linked_worktree_reads_and_writes_shared_tags(repo, gto_e2e, registered,
     assert set(repo.tags()) == {"m@v0.0.1", "m#prod#1", "m@v0.0.2", "m#dev#2"}
     assert repo.git("rev-parse", "m@v0.0.2^{commit}") == wt_head
     assert repo.git("cat-file", "-t", "m#dev#2") == "tag"
-    assert show_json(gto_e2e)["m"]["stage"] == {"prod": ["v0.0.1"], "dev": ["v0.0.2"]}
+    assert show_json(gto_e2e)["m"]["stage"] == {"prod": "v0.0.1", "dev": "v0.0.2"}
     ok(gto_e2e("deprecate", "m", "v0.0.2", "--delete", cwd=wt))
     assert set(repo.tags()) == {"m@v0.0.1", "m#prod#1"}
     ok(gto_e2e("annotate", "m", "--type", "model", cwd=wt))

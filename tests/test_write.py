@@ -8,6 +8,7 @@ the gto 1.10.1 behaviour spec (§1.3-1.4, §2.1, §3.1-3.3, §3.9) and its Appen
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 from typing import Dict, List, Optional, Tuple
@@ -248,6 +249,33 @@ def test_tagger_name_from_env_email_from_config(repo, gto, monkeypatch):
     assert_tag(repo, "m@v0.0.1", commit, "Registering artifact m version v0.0.1", tagger=expected)
 
 
+def test_unicode_tagger_and_message(repo, gto, monkeypatch):
+    commit = repo.commit("one")
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Zoë Ñúñez 山田")
+    monkeypatch.setenv("GIT_COMMITTER_EMAIL", "zoe@exämple.org")
+    repo.git("tag", "-a", "by-git", "-m", "x")
+    message = "Modèle prêt ✓ — 模型"
+    ok(gto("register", "m", "-m", message, tick=False))
+    expected = cat_tag(repo, "by-git")[0]["tagger"]
+    assert_tag(repo, "m@v0.0.1", commit, message, tagger=expected)
+
+
+def test_tagger_offset_from_local_time_zone(repo, gto_e2e):
+    """Without GIT_COMMITTER_DATE the tag time is now, in the local UTC offset (as git)."""
+    repo.commit("one")
+    env = {k: v for k, v in os.environ.items() if k != "GIT_COMMITTER_DATE"}
+    env["TZ"] = "XYZ-5:30"
+    subprocess.run(["git", "tag", "-a", "by-git", "-m", "x"], cwd=repo.path, env=env, check=True)
+    result = subprocess.run(["git", "gto", "register", "m"], cwd=repo.path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    ours = cat_tag(repo, "m@v0.0.1")[0]["tagger"]
+    theirs = cat_tag(repo, "by-git")[0]["tagger"]
+    assert theirs.endswith(" +0530")
+    assert ours.rsplit(" ", 2)[0] == theirs.rsplit(" ", 2)[0] == "Test User <test@example.com>"
+    assert ours.endswith(" +0530")
+    repo.fsck()
+
+
 def test_tagger_from_repository_config(repo, gto):
     commit = repo.commit("one")
     repo.git("config", "user.name", "Repo Local")
@@ -381,11 +409,15 @@ def state(repo, gto):
     return c1, c2
 
 
-@pytest.mark.parametrize("name", BAD_NAMES)
-@pytest.mark.parametrize("command", [
-    ["register", "{}"], ["register", "{}", "--version", "v9.0.0"], ["assign", "{}", "--stage", "prod"],
+OTHER_COMMANDS = [
+    ["register", "{}", "--version", "v9.0.0"], ["assign", "{}", "--stage", "prod"],
     ["assign", "{}", "--version", "v1.0.0", "--stage", "prod"], ["deprecate", "{}"],
     ["deprecate", "{}", "v1.0.0"], ["deprecate", "{}", "v1.0.0", "prod"], ["deprecate", "{}", "--force"],
+]
+
+
+@pytest.mark.parametrize("command,name", [(["register", "{}"], n) for n in BAD_NAMES] + [
+    (c, n) for c in OTHER_COMMANDS for n in ("bad name", "x:", "model#1", "m-")
 ])
 def test_invalid_names_refused(repo, gto, state, name, command):
     before = repo.tags()
@@ -1012,3 +1044,43 @@ def test_describe_shortcuts(repo, gto, described):
 def test_describe_unknown_is_silent(repo, gto, described):
     assert ok(gto("describe", "zz")).stdout == ""
     assert ok(gto("describe", "zz", "--rev", "HEAD")).stdout == ""
+
+
+def test_annotate_path_conflicts(repo, gto):
+    repo.commit("one")
+    ok(gto("annotate", "a", "--path", "models"))
+    before = (repo.path / "artifacts.yaml").read_bytes()
+    for path in ("models", "models/b.pkl", "models/"):
+        result = gto("annotate", "b", "--path", path)
+        assert result.exit_code == 1, result.stderr
+        assert len(result.stderr.splitlines()) == 1
+        assert (repo.path / "artifacts.yaml").read_bytes() == before
+    ok(gto("annotate", "c", "--path", "models-old"))  # a sibling, not inside
+    ok(gto("annotate", "a", "--path", "models", "--type", "model"))  # its own path is no conflict
+    ok(gto("annotate", "b", "--path", "models/b.pkl", "--allow-same-path"))
+    assert read_index(repo)["b"] == {"path": "models/b.pkl"}
+
+
+def test_annotate_commit_commits_only_the_index(repo, gto):
+    repo.commit("one", {"code.py": "v1"})
+    (repo.path / "code.py").write_text("v2, not ready")
+    ok(gto("annotate", "m", "--type", "model", "--path", "m.pkl", "--commit"))
+    assert repo.git("log", "-1", "--format=%s") == "Annotate artifact `m` of type `model` with path `m.pkl`"
+    assert repo.git("show", "HEAD:artifacts.yaml") == (repo.path / "artifacts.yaml").read_text().strip()
+    assert repo.git("show", "HEAD:code.py") == "v1"
+    assert repo.git("status", "--porcelain") == "M code.py"
+    ok(gto("remove", "m", "--commit"))
+    assert repo.git("log", "-1", "--format=%s") == "Remove annotation for artifact `m`"
+    assert repo.git("status", "--porcelain") == "M code.py"
+
+
+def test_stage_rules_apply_from_a_subdirectory_and_environment(repo, gto, monkeypatch):
+    repo.commit("one", {"sub/x.txt": "x"})
+    (repo.path / ".gto").write_text("stages: [dev, prod]\n")
+    result = gto("assign", "m", "--stage", "qa", cwd=repo.path / "sub")
+    assert_refused(repo, result, [], 1, "qa")
+    (repo.path / ".gto").unlink()
+    monkeypatch.setenv("GTO_STAGES", '["staging"]')
+    assert_refused(repo, gto("assign", "m", "--stage", "prod"), [], 1, "prod")
+    ok(gto("assign", "m", "--stage", "staging"))
+    assert repo.tags() == ["m#staging#1", "m@v0.0.1"]

@@ -47,5 +47,5 @@ def command(repo, all_commits):
     for problem in problems:
         click.echo(f"problem: {problem}")
     if problems:
-        raise SystemExit(1)
+        click.get_current_context().exit(1)
     click.echo(output.success("No issues found"))
