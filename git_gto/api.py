@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from git_gto import registry as R
 from git_gto import tags as T
 from git_gto.config import Config, parse_index, read_config
-from git_gto.errors import ConfigError, GtoError, PushFailed, UsageError
+from git_gto.errors import GtoError, PushFailed, UsageError
 from git_gto.gitrepo import OBJ_COMMIT, OBJ_TAG, GitRepo, NewTag, TagObject
 from git_gto.versions import bump as bump_version
 

@@ -543,8 +543,11 @@ class GitRepo:
     def create_tags(self, tags: List[NewTag]) -> None:
         """Create annotated tags, all or none: any existing name makes the whole call fail."""
         from dulwich.objects import Commit, Tag
+        from dulwich.refs import check_ref_format
 
         for tag in tags:
+            if not check_ref_format((TAGS_PREFIX + tag.name).encode()):
+                raise GtoError(f"'{tag.name}' is not a valid Git tag name (see git check-ref-format)")
             if self.has_tag(tag.name):
                 raise TagExists(f"tag '{tag.name}' already exists")
         identity = self.tagger()

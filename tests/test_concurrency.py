@@ -247,7 +247,7 @@ def test_create_tags_same_name_twice_creates_none(repo):
 
 def test_create_tags_invalid_second_name_creates_none(repo):
     repo.commit("a")
-    with pytest.raises(Exception):
+    with pytest.raises(GtoError, match="not a valid Git tag name"):
         GitRepo.discover(str(repo.path)).create_tags(new_tags(repo, "a@v1.0.0", "a..b@v1.0.0"))
     assert repo.tags() == []
     repo.fsck()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 from typing import Dict, List
 
 import pytest
@@ -688,6 +687,55 @@ def test_plain_tables(three_versions, gto, repo):
     fancy = ok(gto("show", "m")).stdout.splitlines()
     assert fancy[0].startswith("╒") and fancy[-1].startswith("╘") and fancy[2].startswith("╞")
     assert [c.strip() for c in fancy[3].strip("│").split("│")][:3] == ["m", "v1.1.0", "dev"]
+
+
+def digits_only_commit(repo) -> str:
+    """A commit whose 7-character short id is all digits (about 1 in 27 is)."""
+    tree = repo.git("rev-parse", "HEAD^{tree}")
+    for attempt in range(5000):
+        sha = repo.git("commit-tree", tree, "-p", "HEAD", "-m", f"digits {attempt}")
+        if sha[:7].isdigit():
+            return sha
+    raise AssertionError("no digit-only short id found")
+
+
+def test_tables_truncate_only_commit_ids(repo, gto):
+    """Deliberate difference: gto cuts every latest/stage cell to 7 characters
+    (`v10.20.30-rc.1` -> `v10.20.`) and lets its table library turn digit-only short ids
+    into numbers; we shorten commit ids only, and print them as they are."""
+    repo.commit("one")
+    digits = digits_only_commit(repo)
+    run_all(gto, ["register", "m", "HEAD", "--version", "v10.20.30-rc.1"],
+            ["assign", "m", "--version", "v10.20.30-rc.1", "--stage", "prod"],
+            ["assign", "o", digits, "--stage", "dev", "--sr"])
+    table = plain_table(ok(gto("show", "--plain")).stdout)
+    assert table == [{"name": "m", "latest": "v10.20.30-rc.1", "#dev": "-", "#prod": "v10.20.30-rc.1"},
+                     {"name": "o", "latest": "-", "#dev": digits[:7], "#prod": "-"}]
+    assert [r["version"] for r in plain_table(ok(gto("show", "o", "--plain")).stdout)] == [digits[:7]]
+    assert digits[:7] in ok(gto("show", "o")).stdout
+    history = plain_table(ok(gto("history", "o", "--plain")).stdout)
+    assert [(r["version"], r["commit"]) for r in history] == [(digits[:7], digits[:7])]
+    assert gto("show", "o", "--version").stdout == f"{digits[:7]}\n"
+
+
+def test_hand_made_ambiguous_versions_can_be_read(repo, gto):
+    """Deliberate difference: two versions on one commit, or one version on two commits,
+    make gto fail every command; reads work here and `doctor` names the problem."""
+    c1 = repo.commit("one")
+    c2 = repo.commit("two")
+    for name, ref in (("m@v1.0.0", c1), ("m@v2.0.0", c1), ("n@v1.0.0", c1), ("n@v1.0.0#2", c2)):
+        repo.tag(name, "by hand", ref)
+    shown = js(gto("show", "--json"))
+    assert (shown["m"]["version"], shown["n"]["version"]) == ("v2.0.0", "v1.0.0")
+    assert row_versions(js(gto("show", "m", "--json"))) == ["v2.0.0", "v1.0.0"]
+    assert sorted(r["commit_hexsha"] for r in js(gto("show", "n", "--json"))) == sorted([c1, c2])
+    assert len(js(gto("history", "--json"))) == 4
+    assert gto("check-ref", "n@v1.0.0#2", "--version").stdout == "v1.0.0\n"
+    for args in (["show"], ["show", "m"], ["show", "n"], ["history"], ["stages"]):
+        ok(gto(*args))
+    doctor = gto("doctor")
+    assert doctor.exit_code == 1
+    assert "v1.0.0, v2.0.0" in doctor.stdout and "n: version v1.0.0" in doctor.stdout
 
 
 # -- --skip-registration: one row per commit (deliberate difference from gto 1.10.1) ---------------------

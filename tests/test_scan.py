@@ -28,7 +28,8 @@ MKREPO_ARGS = ["--artifacts", "8", "--versions", "6", "--stages", "3", "--nested
 TYPES = {"commit": gitrepo.OBJ_COMMIT, "tree": gitrepo.OBJ_TREE, "blob": gitrepo.OBJ_BLOB, "tag": gitrepo.OBJ_TAG}
 LAYOUTS = ["loose", "packed", "gc"]
 ODD_TAGS = ["lw@v1.0.0", "lw#prod#7", "lwtree", "zone-east@v1.0.0", "zone-west@v2.0.0", "nt@v1.0.0",
-            "nt#prod", "nested-plain", "treetag@v1.0.0", "blobtag@v1.0.0", "release-1.0", "copy@v1.0.0"]
+            "nt#prod", "nested-plain", "treetag@v1.0.0", "blobtag@v1.0.0", "release-1.0", "copy@v1.0.0",
+            "made@created"]
 
 
 # -- building the repositories --------------------------------------------------------------------
@@ -75,6 +76,7 @@ def add_odd_tags(path: Path, home: Path) -> Dict[str, str]:
     tag("-a", "-m", "a tag of a tree", "treetag@v1.0.0", tree, date="@1700000600 +0000")
     tag("-a", "-m", "a tag of a blob", "blobtag@v1.0.0", blob, date="@1700000700 +0000")
     tag("-a", "-m", "not a GTO tag", "release-1.0", head, date="@1700000800 +0000")
+    tag("-a", "-m", "gto never writes these", "made@created", head, date="@1700000900 +0000")
     # a second ref to an existing tag object (its header still says zone-west@v2.0.0)
     git(path, "update-ref", "refs/tags/copy@v1.0.0", git(path, "rev-parse", "refs/tags/zone-west@v2.0.0"),
         env=hermetic_env(home))
@@ -268,6 +270,7 @@ def test_registry_survives_nested_tree_and_blob_tags(bench):
     shown = read_json(path, "show", "--json")
     assert "treetag" not in shown and "blobtag" not in shown, "tags of trees and blobs are no versions"
     assert "lw" not in shown, "lightweight tags are ignored"
+    assert "made" not in shown, "an annotated @created tag is no event (and breaks nothing)"
     assert shown["nt"]["version"] == "v1.0.0"
     assert shown["nt"]["stage"]["prod"] == "v1.0.0", "a tag of a tag counts for the commit it peels to"
     assert shown["zone-east"]["version"] == "v1.0.0"
@@ -283,6 +286,8 @@ def test_registry_survives_nested_tree_and_blob_tags(bench):
     assert "Traceback" not in doctor.stderr
     assert "treetag@v1.0.0" in doctor.stdout + doctor.stderr
     assert "blobtag@v1.0.0" in doctor.stdout + doctor.stderr
+    assert "made@created" in doctor.stdout + doctor.stderr
+    assert run(path, "check-ref", "made@created").stdout == ""
 
 
 # -- the cache ---------------------------------------------------------------------------------------
