@@ -121,23 +121,13 @@ class Workspace:
             return self._registry
         from git_gto.cache import Shard, fingerprint
 
-        groups: Dict[str, Dict[str, str]] = {}
-        for ref, sha in self.repo.tag_refs().items():
-            m = _ARTIFACT_PART.match(ref)
-            if m:
-                groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
-        fingerprints = {name: fingerprint(group) for name, group in groups.items()}
-        missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
-        for batch in _batches(missing, groups, 4096):
-            objects = self.repo.read_tag_objects(
-                (ref, sha) for name in batch for ref, sha in groups[name].items()
-            )
-            for name in batch:
-                tags = [objects[ref] for ref in groups[name]]
-                self.cache.put(name, Shard.of(fingerprints[name], *self._entries_of(tags)))
-        log.info("%d tags of %d possible artifacts; %d artifacts read from their tags, the rest from %s",
-                 sum(len(g) for g in groups.values()), len(groups), len(missing),
-                 self.cache.path if self.cache.use else "nowhere (cache off)")
+        everything = self.repo.tags_fingerprint()
+        if self.cache.use and self.cache.tags_fingerprint == everything:
+            groups = dict.fromkeys(self.cache.shards)  # no tag changed since the cache was written
+            log.info("no tag changed since %s was written", self.cache.path)
+        else:
+            groups = self._changed_artifacts()
+            self.cache.set_tags_fingerprint(everything)
         first: Dict[str, tuple] = {}
         skipped: List[str] = []
         for name in groups:
@@ -158,6 +148,28 @@ class Workspace:
         reg.commit_time = lambda sha: self.commit(sha).committer.time
         self._registry = reg
         return reg
+
+    def _changed_artifacts(self) -> Dict[str, Dict[str, str]]:
+        """Group the tags by artifact; read again the artifacts whose tags changed."""
+        from git_gto.cache import Shard, fingerprint
+
+        groups: Dict[str, Dict[str, str]] = {}
+        for ref, sha in self.repo.tag_refs().items():
+            m = _ARTIFACT_PART.match(ref)
+            if m:
+                groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
+        fingerprints = {name: fingerprint(group) for name, group in groups.items()}
+        missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
+        for batch in _batches(missing, groups, 4096):
+            objects = self.repo.read_tag_objects(
+                (ref, sha) for name in batch for ref, sha in groups[name].items()
+            )
+            for name in batch:
+                tags = [objects[ref] for ref in groups[name]]
+                self.cache.put(name, Shard.of(fingerprints[name], *self._entries_of(tags)))
+        log.info("%d tags of %d possible artifacts; %d artifacts read from their tags",
+                 sum(len(g) for g in groups.values()), len(groups), len(missing))
+        return groups
 
     def annotated_at(self, name: str) -> tuple:
         """The commits whose artifacts.yaml annotates `name` (HEAD, or branches)."""

@@ -19,7 +19,7 @@ import os
 import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
-FORMAT = 3
+FORMAT = 4
 CACHE_FILE = os.path.join("gto", "tags.cache")
 
 
@@ -67,6 +67,7 @@ class RegistryCache:
         self.use = use
         self.shards: Dict[str, Shard] = {}
         self.commits: Dict[Tuple[str, str], Any] = {}
+        self.tags_fingerprint: Optional[bytes] = None  # of all tags when the shards were last checked
         self.dirty = False
         if use:
             self._load()
@@ -74,13 +75,19 @@ class RegistryCache:
     def _load(self) -> None:
         try:
             with open(self.path, "rb") as f:
-                fmt, shards, commits = marshal.load(f)
+                fmt, everything, shards, commits = marshal.load(f)
             if fmt != FORMAT:
                 return
             self.shards = {name: Shard(*data) for name, data in shards.items()}
             self.commits = commits
+            self.tags_fingerprint = everything
         except (OSError, EOFError, ValueError, TypeError):
-            self.shards, self.commits = {}, {}
+            self.shards, self.commits, self.tags_fingerprint = {}, {}, None
+
+    def set_tags_fingerprint(self, fp: bytes) -> None:
+        if fp != self.tags_fingerprint:
+            self.tags_fingerprint = fp
+            self.dirty = True
 
     def shard(self, artifact: str, fp: bytes) -> Optional[Shard]:
         found = self.shards.get(artifact)
@@ -114,7 +121,7 @@ class RegistryCache:
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".tags.")
             try:
                 with os.fdopen(fd, "wb") as f:
-                    marshal.dump((FORMAT, shards, self.commits), f)
+                    marshal.dump((FORMAT, self.tags_fingerprint, shards, self.commits), f)
                     os.fchmod(f.fileno(), 0o666 & ~_umask())
                 os.replace(tmp, self.path)
             except BaseException:

@@ -216,6 +216,8 @@ class GitRepo:
         self._tags: Optional[List[TagObject]] = None
         self._refs: Optional[Dict[str, str]] = None
         self._packed: Optional[Dict[bytes, bytes]] = None
+        self._loose: Optional[Dict[str, str]] = None
+        self._packed_raw: Optional[bytes] = None
 
     # -- discovery -----------------------------------------------------------------------
     @classmethod
@@ -276,40 +278,61 @@ class GitRepo:
         """All refs of `packed-refs` (name -> sha), parsed once without per-line checks."""
         if self._packed is None:
             packed: Dict[bytes, bytes] = {}
-            try:
-                with open(os.path.join(self.commondir, "packed-refs"), "rb") as f:
-                    data = f.read()
-            except FileNotFoundError:
-                data = b""
-            for line in data.split(b"\n"):
+            for line in self._packed_bytes().split(b"\n"):
                 if len(line) > 41 and line[40:41] == b" ":
                     packed[line[41:]] = line[:40]
             self._packed = packed
         return self._packed
 
+    def _packed_bytes(self) -> bytes:
+        """packed-refs as read once (every view of the refs comes from the same read)."""
+        if self._packed_raw is None:
+            try:
+                with open(os.path.join(self.commondir, "packed-refs"), "rb") as f:
+                    self._packed_raw = f.read()
+            except FileNotFoundError:
+                self._packed_raw = b""
+        return self._packed_raw
+
+    def _loose_tag_refs(self) -> Dict[str, str]:
+        if self._loose is None:
+            loose: Dict[str, str] = {}
+            root = os.path.join(self.commondir, "refs", "tags")
+            for dirpath, _dirnames, filenames in os.walk(root):
+                for filename in filenames:
+                    full = os.path.join(dirpath, filename)
+                    try:
+                        with open(full, "rb") as f:
+                            content = f.read(41)
+                    except OSError:
+                        continue
+                    if len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
+                        name = os.path.relpath(full, root).replace(os.sep, "/")
+                        loose[name] = content[:40].decode("ascii")
+            self._loose = loose
+        return self._loose
+
+    def tags_fingerprint(self) -> bytes:
+        """Changes whenever any tag is added, moved or deleted (and, harmlessly, when other
+        packed refs change): packed-refs as it is, plus the loose tag refs."""
+        import hashlib
+
+        digest = hashlib.sha1(self._packed_bytes())
+        for name, sha in sorted(self._loose_tag_refs().items()):
+            digest.update(f"\0{name} {sha}".encode("utf-8", "surrogateescape"))
+        return digest.digest()
+
     def tag_refs(self) -> Dict[str, str]:
         """Tag name -> object id, from packed-refs and loose refs (loose ones win)."""
-        if self._refs is not None:
-            return self._refs
-        refs: Dict[str, str] = {
-            name[10:].decode("utf-8", "surrogateescape"): sha.decode("ascii")
-            for name, sha in self._packed_refs().items()
-            if name[:10] == b"refs/tags/"
-        }
-        root = os.path.join(self.commondir, "refs", "tags")
-        for dirpath, _dirnames, filenames in os.walk(root):
-            for filename in filenames:
-                full = os.path.join(dirpath, filename)
-                try:
-                    with open(full, "rb") as f:
-                        content = f.read(41)
-                except OSError:
-                    continue
-                if len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
-                    name = os.path.relpath(full, root).replace(os.sep, "/")
-                    refs[name] = content[:40].decode("ascii")
-        self._refs = refs
-        return refs
+        if self._refs is None:
+            refs: Dict[str, str] = {
+                name[10:].decode("utf-8", "surrogateescape"): sha.decode("ascii")
+                for name, sha in self._packed_refs().items()
+                if name[:10] == b"refs/tags/"
+            }
+            refs.update(self._loose_tag_refs())
+            self._refs = refs
+        return self._refs
 
     def read_ref(self, name: str) -> Optional[str]:
         """Follow a ref (symbolic ones too) to an object id, without dulwich's full scans."""
@@ -332,9 +355,8 @@ class GitRepo:
         return list(self.tag_refs())
 
     def has_tag(self, name: str) -> bool:
-        return name in self.tag_refs() or os.path.exists(
-            os.path.join(self.commondir, "refs", "tags", name)
-        )
+        """Is there a tag of that name (from the refs, never from a cache)?"""
+        return os.path.exists(os.path.join(self.commondir, "refs", "tags", name)) or name in self.tag_refs()
 
     # -- tag objects -----------------------------------------------------------------------
     def annotated_tags(self) -> List[TagObject]:
@@ -595,6 +617,8 @@ class GitRepo:
         self._refs = None
         self._tags = None
         self._packed = None
+        self._loose = None
+        self._packed_raw = None
 
     def restore_tags(self, tags: Iterable[Tuple[str, str]]) -> None:
         """Put deleted tags back (their objects are still in the object store)."""
