@@ -449,13 +449,13 @@ class GitRepo:
         store = self.dulwich.object_store
         if re.fullmatch(r"[0-9a-fA-F]{40}", name) and name.lower().encode() in store:
             return name.lower()
-        refs = self.dulwich.refs
         for candidate in (name, f"refs/{name}", f"refs/tags/{name}", f"refs/heads/{name}",
                           f"refs/remotes/{name}", f"refs/remotes/{name}/HEAD"):
-            try:
-                return refs[candidate.encode()].decode("ascii")
-            except (KeyError, ValueError):
-                continue
+            if candidate != "HEAD" and "/" not in candidate and candidate.upper() != candidate:
+                continue  # like git: only all-caps names (HEAD, FETCH_HEAD...) live at the top
+            sha = self.read_ref(candidate)
+            if sha is not None:
+                return sha
         if re.fullmatch(r"[0-9a-fA-F]{4,39}", name):
             found = list(store.iter_prefix(name.lower().encode()))
             commits = [s for s in found if store.get_raw(s)[0] in (OBJ_COMMIT, OBJ_TAG)]
@@ -583,23 +583,13 @@ class GitRepo:
             obj.tag_timezone = identity.offset
             obj.message = tag.message.encode() + b"\n"
             objects.append(obj)
-        from dulwich.file import FileLocked
-
         store = self.dulwich.object_store
         for obj in objects:
             _add_object(store, obj)
-
         created: List[str] = []
         try:
             for tag, obj in zip(tags, objects):
-                ref = (TAGS_PREFIX + tag.name).encode()
-                try:
-                    added = self.dulwich.refs.add_if_new(ref, obj.id)
-                except FileLocked:
-                    raise TagExists(
-                        f"tag '{tag.name}' already exists or is being written by another process"
-                    ) from None
-                if not added:
+                if not self._add_tag_ref(tag.name, obj.id):
                     raise TagExists(f"tag '{tag.name}' already exists")
                 created.append(tag.name)
         except BaseException:
@@ -607,6 +597,38 @@ class GitRepo:
             raise
         finally:
             self._forget_refs()
+
+    def _add_tag_ref(self, name: str, sha: bytes) -> bool:
+        """Create refs/tags/NAME if it does not exist, with git's lock-file protocol (dulwich's
+        own check reads and validates every packed ref); False if it exists."""
+        path = os.path.join(self.commondir, "refs", "tags", *name.split("/"))
+        lock = path + ".lock"
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        except FileExistsError:
+            if os.path.exists(lock):
+                raise TagExists(f"tag '{name}' already exists or is being written by another process") from None
+            raise GtoError(f"cannot create tag '{name}': another tag is a prefix of it") from None
+        except NotADirectoryError:
+            raise GtoError(f"cannot create tag '{name}': another tag is a prefix of it") from None
+        try:
+            with os.fdopen(fd, "wb") as f:
+                packed = os.path.join(self.commondir, "packed-refs")
+                in_packed = False
+                if os.path.exists(packed):
+                    with open(packed, "rb") as p:
+                        in_packed = f" refs/tags/{name}\n".encode() in p.read()
+                if in_packed or os.path.exists(path):
+                    return False
+                if os.path.isdir(path):
+                    raise GtoError(f"cannot create tag '{name}': it is a prefix of other tags")
+                f.write(sha + b"\n")
+            os.rename(lock, path)
+            return True
+        finally:
+            if os.path.exists(lock):
+                os.unlink(lock)
 
     def delete_tags(self, names: Iterable[str]) -> None:
         for name in names:
@@ -624,7 +646,7 @@ class GitRepo:
         """Put deleted tags back (their objects are still in the object store)."""
         for name, sha in tags:
             if sha:
-                self.dulwich.refs.add_if_new((TAGS_PREFIX + name).encode(), sha.encode())
+                self._add_tag_ref(name, sha.encode())
         self._forget_refs()
 
 
