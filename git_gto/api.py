@@ -633,12 +633,19 @@ class Summary:
 
 
 def summary(ws: Workspace, name: str, registered_only: bool = False, assignments_per_version: int = -1,
-            versions_per_stage: int = 1, sort: str = "semver") -> Summary:
+            versions_per_stage: int = 1, sort: str = "semver",
+            built: Optional[Dict[str, R.Artifact]] = None) -> Summary:
+    """The registry-view summary of one artifact, from the cache or computed; `built` lends
+    an artifact already built by the caller (several summaries of one artifact)."""
     key = (registered_only, assignments_per_version, versions_per_stage, sort, ws.annotated_at(name))
     cached = ws.cache.summary(name, key)
     if cached is None:
         reg = ws.registry()
-        artifact = reg.artifact(name, keep=False)
+        artifact = built.get(name) if built is not None else None
+        if artifact is None:
+            artifact = reg.artifact(name, keep=False)
+            if built is not None:
+                built[name] = artifact
         latest = artifact.latest(registered_only=True)
         in_stage = artifact.vstages(registered_only, assignments_per_version, versions_per_stage, sort)
         cached = (
@@ -674,16 +681,20 @@ def show_registry(ws: Workspace, registered_only: bool = False, deprecated: bool
                   sort: str = "timestamp") -> Tuple[List[str], List[ArtifactSummary]]:
     """The stage columns and one summary per artifact, in the order artifacts were seen."""
     _check_limits(assignments_per_version, versions_per_stage)
-    stage_names = registry_stage_names(ws)
-    rows = []
+    found = []
+    used = set()
     for name in ws.registry().names:
-        found = summary(ws, name, registered_only, assignments_per_version, versions_per_stage, sort)
-        if not (found.active or deprecated):
-            continue
-        rows.append(ArtifactSummary(
-            name, found.latest, {s: found.stages.get(s) or None for s in stage_names},
-            found.registered, found.active,
-        ))
+        built: Dict[str, R.Artifact] = {}  # one build serves both summaries
+        if ws.config.stages is None:
+            used.update(summary(ws, name, built=built).stages)
+        found.append((name, summary(ws, name, registered_only, assignments_per_version,
+                                    versions_per_stage, sort, built=built)))
+    stage_names = list(ws.config.stages) if ws.config.stages is not None else sorted(used)
+    rows = [
+        ArtifactSummary(name, s.latest, {stage: s.stages.get(stage) or None for stage in stage_names},
+                        s.registered, s.active)
+        for name, s in found if s.active or deprecated
+    ]
     return stage_names, rows
 
 
