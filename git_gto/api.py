@@ -34,14 +34,13 @@ class Workspace:
             self._tmp = tempfile.mkdtemp(prefix="git-gto-")
             log.info("cloning %s into %s", repo, self._tmp)
             result = subprocess.run(
-                ["git", "clone", "--quiet", "--no-checkout", repo, self._tmp],
+                ["git", "clone", "--quiet", repo, self._tmp],
                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
             )
             if result.returncode != 0:
                 self.close()
                 detail = result.stderr.strip().splitlines()[-1:] or [""]
                 raise GtoError(f"Failed to clone repo '{repo}': {detail[0]}")
-            subprocess.run(["git", "-C", self._tmp, "checkout", "--quiet"], check=False)
             self.repo = GitRepo.discover(self._tmp)
         log.info("repository: %s", self.repo.worktree or self.repo.controldir)
         self._config: Optional[Config] = None
@@ -54,14 +53,11 @@ class Workspace:
     def close(self) -> None:
         if self._cache is not None:
             self._cache.save(self._live)
-        if self.repo_opened():
-            self.repo.dulwich.close()
+        if getattr(self, "repo", None) is not None:
+            self.repo.close()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
-
-    def repo_opened(self) -> bool:
-        return getattr(self, "repo", None) is not None and self.repo._dulwich is not None
 
     def __enter__(self) -> "Workspace":
         return self
@@ -119,8 +115,6 @@ class Workspace:
         tags when first used, plus the annotations of HEAD (or of every branch)."""
         if self._registry is not None:
             return self._registry
-        from git_gto.cache import Shard, fingerprint
-
         everything = self.repo.tags_fingerprint()
         if self.cache.use and self.cache.tags_fingerprint == everything:
             groups = dict.fromkeys(self.cache.shards)  # no tag changed since the cache was written
@@ -243,6 +237,7 @@ class Workspace:
 
 log = logging.getLogger("git_gto")
 _TYPE_WORDS = {2: "tree", 3: "blob"}
+_ARTIFACT_PART = re.compile(r"[^@#]+(?=[@#])")  # the artifact part of a tag name
 
 
 def _batches(names: List[str], groups: Dict[str, Dict[str, str]], size: int):
@@ -257,7 +252,6 @@ def _batches(names: List[str], groups: Dict[str, Dict[str, str]], size: int):
             batch, count = [], 0
     if batch:
         yield batch
-_ARTIFACT_PART = re.compile(r"[^@#]+(?=[@#])")
 
 
 # -- validation ------------------------------------------------------------------------------
@@ -574,7 +568,7 @@ def _git_env(ws: Workspace) -> Dict[str, str]:
 def check_ref(ws: Workspace, ref: str) -> List[R.Event]:
     name = ref[len("refs/tags/"):] if ref.startswith("refs/tags/") else ref
     parsed = T.parse_tag(name)
-    if parsed is None or name not in ws.repo.tag_refs():
+    if parsed is None or not ws.repo.has_tag(name):
         return []
     artifact = ws.registry().artifact(parsed.name)
     if artifact is None:
@@ -606,12 +600,6 @@ def stages(ws: Workspace, allowed: bool = False, used: bool = False) -> Optional
     if used or ws.config.stages is None:
         return used_stages(ws)
     return ws.config.stages
-
-
-def registry_stage_names(ws: Workspace) -> List[str]:
-    if ws.config.stages is not None:
-        return list(ws.config.stages)
-    return used_stages(ws)
 
 
 def used_stages(ws: Workspace) -> List[str]:

@@ -119,12 +119,6 @@ def parse_tag_object(ref: str, sha: str, raw: bytes) -> TagObject:
                      body.decode("utf-8", "replace").strip())
 
 
-def format_offset(offset: int) -> str:
-    sign = "-" if offset < 0 else "+"
-    offset = abs(offset)
-    return f"{sign}{offset // 3600:02d}{offset % 3600 // 60:02d}"
-
-
 def parse_git_date(value: str) -> Tuple[int, int]:
     """Parse the date forms git accepts in GIT_COMMITTER_DATE -> (epoch, offset seconds)."""
     import datetime as dt
@@ -217,6 +211,7 @@ class GitRepo:
         self._refs: Optional[Dict[str, str]] = None
         self._packed: Optional[Dict[bytes, bytes]] = None
         self._loose: Optional[Dict[str, str]] = None
+        self._loose_files: Optional[List[Tuple[str, os.stat_result]]] = None
         self._packed_raw: Optional[bytes] = None
 
     # -- discovery -----------------------------------------------------------------------
@@ -258,10 +253,6 @@ class GitRepo:
         raise NotARepository("not a git repository (or any of the parent directories): .git")
 
     @property
-    def is_bare(self) -> bool:
-        return self.worktree is None
-
-    @property
     def dulwich(self):
         """The dulwich Repo, opened once per process."""
         if self._dulwich is None:
@@ -272,6 +263,12 @@ class GitRepo:
                 kwargs["worktree"] = self.worktree
             self._dulwich = Repo(**kwargs)
         return self._dulwich
+
+    def close(self) -> None:
+        """Release dulwich's open pack files, if it was used."""
+        if self._dulwich is not None:
+            self._dulwich.close()
+            self._dulwich = None
 
     # -- refs ------------------------------------------------------------------------------
     def _packed_refs(self) -> Dict[bytes, bytes]:
@@ -294,32 +291,49 @@ class GitRepo:
                 self._packed_raw = b""
         return self._packed_raw
 
+    def _loose_tag_files(self) -> List[Tuple[str, os.stat_result]]:
+        """(name, stat) of each loose tag ref file, without reading them."""
+        if self._loose_files is None:
+            found: List[Tuple[str, os.stat_result]] = []
+            pending = [(os.path.join(self.commondir, "refs", "tags"), "")]
+            while pending:
+                directory, prefix = pending.pop()
+                try:
+                    entries = list(os.scandir(directory))
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append((entry.path, f"{prefix}{entry.name}/"))
+                    elif not entry.name.endswith(".lock"):
+                        found.append((prefix + entry.name, entry.stat(follow_symlinks=False)))
+            self._loose_files = found
+        return self._loose_files
+
     def _loose_tag_refs(self) -> Dict[str, str]:
         if self._loose is None:
             loose: Dict[str, str] = {}
             root = os.path.join(self.commondir, "refs", "tags")
-            for dirpath, _dirnames, filenames in os.walk(root):
-                for filename in filenames:
-                    full = os.path.join(dirpath, filename)
-                    try:
-                        with open(full, "rb") as f:
-                            content = f.read(41)
-                    except OSError:
-                        continue
-                    if len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
-                        name = os.path.relpath(full, root).replace(os.sep, "/")
-                        loose[name] = content[:40].decode("ascii")
+            for name, _stat in self._loose_tag_files():
+                try:
+                    with open(os.path.join(root, name), "rb") as f:
+                        content = f.read(41)
+                except OSError:
+                    continue
+                if len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
+                    loose[name] = content[:40].decode("ascii")
             self._loose = loose
         return self._loose
 
     def tags_fingerprint(self) -> bytes:
         """Changes whenever any tag is added, moved or deleted (and, harmlessly, when other
-        packed refs change): packed-refs as it is, plus the loose tag refs."""
+        packed refs change): packed-refs as it is, plus each loose tag's name and file
+        identity (git rewrites a ref by renaming a new file over it)."""
         import hashlib
 
         digest = hashlib.sha1(self._packed_bytes())
-        for name, sha in sorted(self._loose_tag_refs().items()):
-            digest.update(f"\0{name} {sha}".encode("utf-8", "surrogateescape"))
+        for name, st in sorted(self._loose_tag_files()):
+            digest.update(f"\0{name} {st.st_ino} {st.st_mtime_ns} {st.st_size}".encode("utf-8", "surrogateescape"))
         return digest.digest()
 
     def tag_refs(self) -> Dict[str, str]:
@@ -351,12 +365,21 @@ class GitRepo:
         return None
 
     def tag_names(self) -> List[str]:
-        """All tag names, lightweight ones included."""
-        return list(self.tag_refs())
+        """All tag names, lightweight ones included (loose ref files are not read)."""
+        if self._refs is not None:
+            return list(self._refs)
+        names = {
+            name[10:].decode("utf-8", "surrogateescape")
+            for name in self._packed_refs() if name[:10] == b"refs/tags/"
+        }
+        names.update(name for name, _stat in self._loose_tag_files())
+        return list(names)
 
     def has_tag(self, name: str) -> bool:
         """Is there a tag of that name (from the refs, never from a cache)?"""
-        return os.path.exists(os.path.join(self.commondir, "refs", "tags", name)) or name in self.tag_refs()
+        if os.path.isfile(os.path.join(self.commondir, "refs", "tags", name)):
+            return True
+        return f"refs/tags/{name}".encode("utf-8", "surrogateescape") in self._packed_refs()
 
     # -- tag objects -----------------------------------------------------------------------
     def annotated_tags(self) -> List[TagObject]:
@@ -412,12 +435,6 @@ class GitRepo:
             except KeyError:
                 continue
         return out
-
-    def object_type(self, sha: str) -> int:
-        try:
-            return self.dulwich.object_store.get_raw(sha.encode("ascii"))[0]
-        except KeyError:
-            return 0
 
     # -- revisions and commits -----------------------------------------------------------
     def head(self) -> Optional[str]:
@@ -640,6 +657,7 @@ class GitRepo:
         self._tags = None
         self._packed = None
         self._loose = None
+        self._loose_files = None
         self._packed_raw = None
 
     def restore_tags(self, tags: Iterable[Tuple[str, str]]) -> None:
