@@ -269,8 +269,11 @@ class Artifact:
 
     @property
     def is_active(self) -> bool:
-        events = self.events()
-        return bool(events) and events[0].kind != DEPRECATION
+        """Has events, and the newest one is not a deprecation."""
+        if not self.deprecations:
+            return bool(self.creations) or any(v.registrations or v.deregistrations or v.enrichments
+                                               or v.stages for v in self.versions)
+        return self.events()[0].kind != DEPRECATION
 
     @property
     def is_registered(self) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable, NamedTuple, Optional
 
 NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-/_]*[a-zA-Z0-9])?"
@@ -85,7 +86,9 @@ def is_fullname(value: str) -> bool:
     return bool(FULLNAME_RE.match(value))
 
 
+@lru_cache(maxsize=65536)
 def is_version(value: str) -> bool:
+    """`vX.Y.Z[-pre][+build]` (asked again and again while sorting: cached)."""
     return bool(VERSION_RE.match(value))
 
 
