@@ -35,11 +35,4 @@ def command(repo, name, rev, show_type, show_path, show_description, show_custom
     if field is None:
         output.print_json(compact)
     elif field in compact:
-        value = compact[field]
-        output.print_lines([value if isinstance(value, str) else _render(value)])
-
-
-def _render(value) -> str:
-    import json
-
-    return json.dumps(value)
+        output.print_lines([str(compact[field])])  # as gto 0.2 prints it, even for a mapping
