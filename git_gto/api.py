@@ -154,7 +154,7 @@ class Workspace:
                 groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
         fingerprints = {name: fingerprint(group) for name, group in groups.items()}
         missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
-        for batch in _batches(missing, groups, 4096):
+        for batch in _batches(missing, groups, 1024):
             objects = self.repo.read_tag_objects(
                 (ref, sha) for name in batch for ref, sha in groups[name].items()
             )

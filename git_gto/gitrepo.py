@@ -210,8 +210,8 @@ class GitRepo:
         self._tags: Optional[List[TagObject]] = None
         self._refs: Optional[Dict[str, str]] = None
         self._packed: Optional[Dict[bytes, bytes]] = None
-        self._loose: Optional[Dict[str, str]] = None
-        self._loose_files: Optional[List[Tuple[str, os.stat_result]]] = None
+        self._loose_files: Optional[List[str]] = None
+        self._loose_digest = b""
         self._packed_raw: Optional[bytes] = None
 
     # -- discovery -----------------------------------------------------------------------
@@ -291,10 +291,15 @@ class GitRepo:
                 self._packed_raw = b""
         return self._packed_raw
 
-    def _loose_tag_files(self) -> List[Tuple[str, os.stat_result]]:
-        """(name, stat) of each loose tag ref file, without reading them."""
+    def _loose_tag_files(self) -> List[str]:
+        """Names of the loose tag ref files, without reading them; also makes the digest of
+        their identities (inode, mtime, size: git rewrites a ref by renaming a new file over
+        it), combined order-independently so that nothing else needs keeping."""
         if self._loose_files is None:
-            found: List[Tuple[str, os.stat_result]] = []
+            import hashlib
+
+            names: List[str] = []
+            digest = 0
             pending = [(os.path.join(self.commondir, "refs", "tags"), "")]
             while pending:
                 directory, prefix = pending.pop()
@@ -306,24 +311,28 @@ class GitRepo:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append((entry.path, f"{prefix}{entry.name}/"))
                     elif not entry.name.endswith(".lock"):
-                        found.append((prefix + entry.name, entry.stat(follow_symlinks=False)))
-            self._loose_files = found
+                        st = entry.stat(follow_symlinks=False)
+                        name = prefix + entry.name
+                        names.append(name)
+                        identity = f"{name}\0{st.st_ino} {st.st_mtime_ns} {st.st_size}"
+                        digest ^= int.from_bytes(
+                            hashlib.sha1(identity.encode("utf-8", "surrogateescape")).digest(), "big")
+            self._loose_files = names
+            self._loose_digest = digest.to_bytes(20, "big")
         return self._loose_files
 
     def _loose_tag_refs(self) -> Dict[str, str]:
-        if self._loose is None:
-            loose: Dict[str, str] = {}
-            root = os.path.join(self.commondir, "refs", "tags")
-            for name, _stat in self._loose_tag_files():
-                try:
-                    with open(os.path.join(root, name), "rb") as f:
-                        content = f.read(41)
-                except OSError:
-                    continue
-                if len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
-                    loose[name] = content[:40].decode("ascii")
-            self._loose = loose
-        return self._loose
+        loose: Dict[str, str] = {}
+        root = os.path.join(self.commondir, "refs", "tags")
+        for name in self._loose_tag_files():
+            try:
+                with open(os.path.join(root, name), "rb") as f:
+                    content = f.read(41)
+            except OSError:
+                continue
+            if len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
+                loose[name] = content[:40].decode("ascii")
+        return loose
 
     def tags_fingerprint(self) -> bytes:
         """Changes whenever any tag is added, moved or deleted (and, harmlessly, when other
@@ -331,10 +340,8 @@ class GitRepo:
         identity (git rewrites a ref by renaming a new file over it)."""
         import hashlib
 
-        digest = hashlib.sha1(self._packed_bytes())
-        for name, st in sorted(self._loose_tag_files()):
-            digest.update(f"\0{name} {st.st_ino} {st.st_mtime_ns} {st.st_size}".encode("utf-8", "surrogateescape"))
-        return digest.digest()
+        self._loose_tag_files()
+        return hashlib.sha1(self._packed_bytes() + b"\0" + self._loose_digest).digest()
 
     def tag_refs(self) -> Dict[str, str]:
         """Tag name -> object id, from packed-refs and loose refs (loose ones win)."""
@@ -372,7 +379,7 @@ class GitRepo:
             name[10:].decode("utf-8", "surrogateescape")
             for name in self._packed_refs() if name[:10] == b"refs/tags/"
         }
-        names.update(name for name, _stat in self._loose_tag_files())
+        names.update(self._loose_tag_files())
         return list(names)
 
     def has_tag(self, name: str) -> bool:
@@ -656,7 +663,6 @@ class GitRepo:
         self._refs = None
         self._tags = None
         self._packed = None
-        self._loose = None
         self._loose_files = None
         self._packed_raw = None
 

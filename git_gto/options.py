@@ -69,3 +69,17 @@ all_branches_option = click.option(
 all_commits_option = click.option(
     "-A", "--all-commits", is_flag=True, help="Also read artifacts.yaml in every commit of every branch.",
 )
+
+
+def read_options(command):
+    """What `show` and `history` share: -r, an optional NAME, -a/-A, --json and --plain."""
+    for option in reversed((
+        repo_option,
+        click.argument("name", required=False, shell_complete=complete_artifacts),
+        all_branches_option,
+        all_commits_option,
+        json_option,
+        plain_option,
+    )):
+        command = option(command)
+    return command

@@ -64,7 +64,7 @@ def check_ref_json(e: Event) -> Dict[str, Any]:
     return out
 
 
-def _authored(obj, authoring: Event, activated: Optional[Event], active: bool) -> Dict[str, Any]:
+def _authored(authoring: Event, activated: Optional[Event], active: bool) -> Dict[str, Any]:
     return {
         "is_active": active,
         "activated_at": iso(activated),
@@ -76,30 +76,38 @@ def _authored(obj, authoring: Event, activated: Optional[Event], active: bool) -
     }
 
 
-def vstage_json(s: VStage) -> Dict[str, Any]:
-    out: Dict[str, Any] = {
+def _vstage_events(s: VStage, with_kind: bool) -> Dict[str, Any]:
+    return {
         "artifact": s.artifact,
         "commit_hexsha": s.commit,
         "version": s.version,
         "stage": s.stage,
-        "assignments": [event_json(e, True) for e in s.assignments],
-        "unassignments": [event_json(e, True) for e in s.unassignments],
+        "assignments": [event_json(e, with_kind) for e in s.assignments],
+        "unassignments": [event_json(e, with_kind) for e in s.unassignments],
     }
-    out.update(_authored(s, s.authoring, s.activated_at, s.is_active))
-    return out
 
 
-def version_json(v: Version, stages: List[VStage]) -> Dict[str, Any]:
-    out: Dict[str, Any] = {
+def _version_events(v: Version) -> Dict[str, Any]:
+    return {
         "artifact": v.artifact,
         "commit_hexsha": v.commit,
         "version": v.name,
         "enrichments": [event_json(e) for e in v.enrichments],
         "registrations": [event_json(e) for e in v.registrations],
         "deregistrations": [event_json(e) for e in v.deregistrations],
-        "stages": [vstage_json(s) for s in stages],
     }
-    out.update(_authored(v, v.authoring, v.activated_at, v.is_active))
+
+
+def vstage_json(s: VStage) -> Dict[str, Any]:
+    out = _vstage_events(s, with_kind=True)
+    out.update(_authored(s.authoring, s.activated_at, s.is_active))
+    return out
+
+
+def version_json(v: Version, stages: List[VStage]) -> Dict[str, Any]:
+    out = _version_events(v)
+    out["stages"] = [vstage_json(s) for s in stages]
+    out.update(_authored(v.authoring, v.activated_at, v.is_active))
     out["discovered"] = v.discovered
     return out
 
@@ -129,38 +137,17 @@ VERSION_HEADERS = ["artifact", "version", "stage", "created_at", "ref"]
 
 
 def state_json(registry) -> Dict[str, Any]:
-    """The whole registry as `print-state` shows it."""
-
-    def plain(e: Event) -> Dict[str, Any]:
-        return event_json(e)
-
-    artifacts = {}
-    for a in registry.artifacts.values():
-        artifacts[a.name] = {
+    """The whole registry as `print-state` shows it (events without computed fields)."""
+    return {"artifacts": {
+        a.name: {
             "artifact": a.name,
             "versions": [
-                {
-                    "artifact": v.artifact,
-                    "commit_hexsha": v.commit,
-                    "version": v.name,
-                    "enrichments": [plain(e) for e in v.enrichments],
-                    "registrations": [plain(e) for e in v.registrations],
-                    "deregistrations": [plain(e) for e in v.deregistrations],
-                    "stages": {
-                        name: {
-                            "artifact": s.artifact,
-                            "commit_hexsha": s.commit,
-                            "version": s.version,
-                            "stage": s.stage,
-                            "assignments": [plain(e) for e in s.assignments],
-                            "unassignments": [plain(e) for e in s.unassignments],
-                        }
-                        for name, s in v.stages.items()
-                    },
-                }
+                {**_version_events(v),
+                 "stages": {name: _vstage_events(s, with_kind=False) for name, s in v.stages.items()}}
                 for v in a.versions
             ],
-            "creations": [plain(e) for e in a.creations],
-            "deprecations": [plain(e) for e in a.deprecations],
+            "creations": [event_json(e) for e in a.creations],
+            "deprecations": [event_json(e) for e in a.deprecations],
         }
-    return {"artifacts": artifacts}
+        for a in registry.artifacts.values()
+    }}

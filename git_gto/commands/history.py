@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import click
 
-from git_gto.options import (
-    all_branches_option, all_commits_option, complete_artifacts, json_option, plain_option,
-    repo_option,
-)
+from git_gto.options import read_options
 
 
 @click.command("history")
-@repo_option
-@click.argument("name", required=False, shell_complete=complete_artifacts)
-@all_branches_option
-@all_commits_option
-@json_option
-@plain_option
+@read_options
 @click.option("--ascending", "--asc", is_flag=True, help="Oldest event first.")
 def command(repo, name, all_branches, all_commits, as_json, plain, ascending):
     """Show the journal of registrations, assignments and deprecations, newest first."""

@@ -4,19 +4,11 @@ from __future__ import annotations
 
 import click
 
-from git_gto.options import (
-    all_branches_option, all_commits_option, complete_artifacts, json_option, plain_option,
-    repo_option,
-)
+from git_gto.options import read_options
 
 
 @click.command("show")
-@repo_option
-@click.argument("name", required=False, shell_complete=complete_artifacts)
-@all_branches_option
-@all_commits_option
-@json_option
-@plain_option
+@read_options
 @click.option("--name", "show_name", is_flag=True, help="Print only the artifact names.")
 @click.option("--version", "show_version", is_flag=True, help="Print only the versions.")
 @click.option("--stage", "show_stage", is_flag=True, help="Print only the stages.")
