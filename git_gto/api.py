@@ -673,10 +673,14 @@ def show_registry(ws: Workspace, registered_only: bool = False, deprecated: bool
     used = set()
     for name in ws.registry().names:
         built: Dict[str, R.Artifact] = {}  # one build serves both summaries
+        view = summary(ws, name, registered_only, assignments_per_version, versions_per_stage,
+                       sort, built=built)
         if ws.config.stages is None:
-            used.update(summary(ws, name, built=built).stages)
-        found.append((name, summary(ws, name, registered_only, assignments_per_version,
-                                    versions_per_stage, sort, built=built)))
+            # the stages in use are those of the default view; a view that keeps every
+            # stage of every version (no --ro, no --av) has the very same ones
+            same = not registered_only and assignments_per_version == -1
+            used.update((view if same else summary(ws, name, built=built)).stages)
+        found.append((name, view))
     stage_names = list(ws.config.stages) if ws.config.stages is not None else sorted(used)
     rows = [
         ArtifactSummary(name, s.latest, {stage: s.stages.get(stage) or None for stage in stage_names},
