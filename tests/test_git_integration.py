@@ -243,3 +243,17 @@ def test_no_colour_when_not_a_terminal(repo, registered):
     assert results[3].returncode == 1
     for r in results:
         assert ANSI not in r.stdout and ANSI not in r.stderr, (r.args, r.stdout, r.stderr)
+
+
+def test_every_command_has_a_shim_installed_by_setup():
+    """Each visible command (and alias) has its bin/git-gto-<cmd>, listed in setup.cfg."""
+    import configparser
+
+    from git_gto.cli import ALIASES, COMMANDS
+
+    commands = {name for name, (_, section) in COMMANDS.items() if section} | set(ALIASES)
+    assert {f"git-gto-{name}" for name in commands} == set(SHIMS)
+    config = configparser.ConfigParser()
+    config.read(BIN.parent / "setup.cfg")
+    scripts = set(config["options"]["scripts"].split())
+    assert scripts == {"bin/git-gto"} | {f"bin/{shim}" for shim in SHIMS}
