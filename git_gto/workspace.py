@@ -1,0 +1,253 @@
+"""One repository opened for one command: its config, its registry (built from the tag
+cache, one artifact at a time) and the annotations of its commits."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from typing import Any, Dict, List, Optional
+
+from git_gto import registry as R
+from git_gto import tags as T
+from git_gto.config import Config, parse_index, read_config
+from git_gto.errors import GtoError
+from git_gto.gitrepo import OBJ_COMMIT, OBJ_TAG, GitRepo, TagObject
+
+
+class Workspace:
+    """One repository opened for one command: config, registry and annotations, each
+    read once and only when needed."""
+
+    def __init__(self, repo: str = "."):
+        self.remote_url: Optional[str] = None
+        self._tmp: Optional[str] = None
+        if repo in (".", "", None) or os.path.exists(repo):
+            path = None if repo in (".", "", None) else repo
+            self.repo = GitRepo.discover(path)
+        else:
+            self.remote_url = repo
+            self._tmp = tempfile.mkdtemp(prefix="git-gto-")
+            log.info("cloning %s into %s", repo, self._tmp)
+            result = subprocess.run(
+                ["git", "clone", "--quiet", repo, self._tmp],
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            )
+            if result.returncode != 0:
+                self.close()
+                detail = result.stderr.strip().splitlines()[-1:] or [""]
+                raise GtoError(f"Failed to clone repo '{repo}': {detail[0]}")
+            self.repo = GitRepo.discover(self._tmp)
+        log.info("repository: %s", self.repo.worktree or self.repo.controldir)
+        self._config: Optional[Config] = None
+        self._cache = None
+        self._live: Optional[set] = None
+        self._registry: Optional[R.Registry] = None
+        self._indexes: Dict[str, Dict[str, Dict[str, Any]]] = {}
+        self._commits: Dict[str, Any] = {}
+
+    def close(self) -> None:
+        if self._cache is not None:
+            self._cache.save(self._live)
+        if getattr(self, "repo", None) is not None:
+            self.repo.close()
+        if self._tmp:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = read_config(self.repo.worktree)
+        return self._config
+
+    @property
+    def cache(self):
+        if self._cache is None:
+            from git_gto.cache import RegistryCache, enabled
+
+            self._cache = RegistryCache(self.repo.commondir, enabled())
+        return self._cache
+
+    # -- commits and annotations -----------------------------------------------------------
+    def commit(self, sha: str):
+        """Commit headers (cached by object id: commits never change)."""
+        from git_gto.gitrepo import CommitInfo, Identity
+
+        info = self._commits.get(sha)
+        if info is None:
+            cached = self.cache.commits.get((sha, ""))
+            if cached is None:
+                c = self.repo.read_commit(sha)
+                cached = (c.sha, c.tree, tuple(c.author), tuple(c.committer), c.message)
+                self.cache.put_commit((sha, ""), cached)
+            peeled, tree, author, committer, message = cached
+            info = self._commits[sha] = CommitInfo(peeled, tree, Identity(*author), Identity(*committer), message)
+        return info
+
+    def index_at(self, commit: str) -> Dict[str, Dict[str, Any]]:
+        """The annotations of `artifacts.yaml` as committed in `commit` ({} if absent)."""
+        if commit not in self._indexes:
+            key = (commit, self.config.index)
+            if key in self.cache.commits:
+                text = self.cache.commits[key]
+            else:
+                text = self.repo.read_file(commit, self.config.index)
+                self.cache.put_commit(key, text)
+            self._indexes[commit] = {} if text is None else parse_index(
+                text, f"{self.config.index} in commit {commit[:7]}"
+            )
+        return self._indexes[commit]
+
+    # -- the registry ----------------------------------------------------------------------
+    def registry(self, all_branches: bool = False, all_commits: bool = False) -> R.Registry:
+        """The registry: artifacts ordered as gto sees them; each built from its (cached)
+        tags when first used, plus the annotations of HEAD (or of every branch)."""
+        if self._registry is not None:
+            return self._registry
+        everything = self.repo.tags_fingerprint()
+        if self.cache.use and self.cache.tags_fingerprint == everything:
+            groups = dict.fromkeys(self.cache.shards)  # no tag changed since the cache was written
+            log.info("no tag changed since %s was written", self.cache.path)
+        else:
+            groups = self._changed_artifacts()
+            self.cache.set_tags_fingerprint(everything)
+        first: Dict[str, tuple] = {}
+        skipped: List[str] = []
+        for name in groups:
+            shard = self.cache.shards[name]
+            skipped += shard.skipped
+            if shard.first is not None:
+                first[name] = shard.first
+        self._live = set(groups)
+        names = sorted(first, key=first.__getitem__)
+        self._annotated: Dict[str, List[str]] = {}
+        for commit in self._annotated_commits(all_branches, all_commits):
+            for name in self.index_at(commit):
+                self._annotated.setdefault(name, []).append(commit)
+        names += [n for n in self._annotated if n not in first]
+        reg = R.Registry(names, self._build_artifact)
+        reg.skipped = skipped
+        reg.enricher = self._enrich
+        reg.commit_time = lambda sha: self.commit(sha).committer.time
+        self._registry = reg
+        return reg
+
+    def _changed_artifacts(self) -> Dict[str, Dict[str, str]]:
+        """Group the tags by artifact; read again the artifacts whose tags changed."""
+        from git_gto.cache import Shard, fingerprint
+
+        groups: Dict[str, Dict[str, str]] = {}
+        for ref, sha in self.repo.tag_refs().items():
+            m = _ARTIFACT_PART.match(ref)
+            if m:
+                groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
+        fingerprints = {name: fingerprint(group) for name, group in groups.items()}
+        missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
+        for batch in _batches(missing, groups, 1024):
+            objects = self.repo.read_tag_objects(
+                (ref, sha) for name in batch for ref, sha in groups[name].items()
+            )
+            for name in batch:
+                tags = [objects[ref] for ref in groups[name]]
+                self.cache.put(name, Shard.of(fingerprints[name], *self._entries_of(tags)))
+        log.info("%d tags of %d possible artifacts; %d artifacts read from their tags",
+                 sum(len(g) for g in groups.values()), len(groups), len(missing))
+        return groups
+
+    def annotated_at(self, name: str) -> tuple:
+        """The commits whose artifacts.yaml annotates `name` (HEAD, or branches)."""
+        self.registry()
+        return tuple(self._annotated.get(name, ()))
+
+    def _entries_of(self, tags: List[Optional[TagObject]]):
+        """One artifact's registry entries; tags of tags count for their commit."""
+        usable, skipped = [], []
+        for tag in tags:
+            if tag is None:
+                continue
+            if tag.target_type == OBJ_COMMIT:
+                usable.append(tag)
+            elif T.parse_tag(tag.ref) is None:
+                continue
+            elif tag.target_type == OBJ_TAG and self._peel(tag.target):
+                usable.append(tag._replace(target=self._peel(tag.target), target_type=OBJ_COMMIT))
+            else:
+                what = _TYPE_WORDS.get(tag.target_type, "missing object")
+                skipped.append(f"{tag.ref}: points to a {what}, not a commit")
+        entries, odd = R.tag_entries(usable)
+        return entries, skipped + odd
+
+    def _build_artifact(self, name: str) -> R.Artifact:
+        shard = self.cache.shards.get(name)
+        artifact = R.artifact_from_entries(name, shard.entries if shard else ())
+        for commit in self._annotated.get(name, ()):
+            version = artifact.version_at(commit)
+            annotation = self.index_at(commit).get(name)
+            R.add_commit_event(version, R.commit_event(name, version.name, self.commit(commit), annotation))
+        return artifact
+
+    def _annotated_commits(self, all_branches: bool, all_commits: bool) -> List[str]:
+        if not (all_branches or all_commits):
+            head = self.repo.head()
+            return [head] if head else []
+        heads = sorted(set(self.repo.branches().values()))
+        if not all_commits:
+            return heads
+        seen: Dict[str, None] = {}
+        for head in heads:
+            for sha in self.repo.first_parent_history(head):
+                seen.setdefault(sha)
+        return list(seen)
+
+    def _peel(self, sha: str) -> Optional[str]:
+        try:
+            return self.commit(sha).sha
+        except (GtoError, KeyError):
+            return None
+
+    def _enrich(self, artifact: R.Artifact) -> None:
+        for version in list(artifact.versions):
+            try:
+                commit = self.commit(version.commit)
+            except (GtoError, KeyError):
+                continue
+            annotation = self.index_at(version.commit).get(artifact.name)
+            R.add_commit_event(version, R.commit_event(artifact.name, version.name, commit, annotation))
+
+    def find_artifact(self, name: str) -> R.Artifact:
+        found = self.registry().artifact(name)
+        if found is None:
+            raise GtoError(f"Cannot find artifact '{name}'")
+        return found
+
+    def resolve(self, rev: str) -> str:
+        return self.repo.resolve(rev)
+
+
+log = logging.getLogger("git_gto")
+_TYPE_WORDS = {2: "tree", 3: "blob"}
+_ARTIFACT_PART = re.compile(r"[^@#]+(?=[@#])")  # the artifact part of a tag name
+
+
+def _batches(names: List[str], groups: Dict[str, Dict[str, str]], size: int):
+    """Artifacts in batches of about `size` tags (to bound memory on a cold read)."""
+    batch: List[str] = []
+    count = 0
+    for name in names:
+        batch.append(name)
+        count += len(groups[name])
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
