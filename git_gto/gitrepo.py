@@ -636,6 +636,7 @@ class GitRepo:
             raise GtoError(f"cannot create tag '{name}': another tag is a prefix of it") from None
         except NotADirectoryError:
             raise GtoError(f"cannot create tag '{name}': another tag is a prefix of it") from None
+        renamed = False
         try:
             with os.fdopen(fd, "wb") as f:
                 packed = os.path.join(self.commondir, "packed-refs")
@@ -649,9 +650,10 @@ class GitRepo:
                     raise GtoError(f"cannot create tag '{name}': it is a prefix of other tags")
                 f.write(sha + b"\n")
             os.rename(lock, path)
+            renamed = True
             return True
         finally:
-            if os.path.exists(lock):
+            if not renamed:  # our lock only: once renamed, a lock of that name is another writer's
                 os.unlink(lock)
 
     def delete_tags(self, names: Iterable[str]) -> None:

@@ -4,18 +4,22 @@ cache, one artifact at a time) and the annotations of its commits."""
 from __future__ import annotations
 
 import logging
+import marshal
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from git_gto import registry as R
 from git_gto import tags as T
 from git_gto.config import Config, parse_index, read_config
 from git_gto.errors import GtoError
 from git_gto.gitrepo import OBJ_COMMIT, OBJ_TAG, GitRepo, TagObject
+
+if TYPE_CHECKING:
+    from git_gto.cache import Shard
 
 
 class Workspace:
@@ -144,7 +148,7 @@ class Workspace:
 
     def _changed_artifacts(self) -> Dict[str, Dict[str, str]]:
         """Group the tags by artifact; read again the artifacts whose tags changed."""
-        from git_gto.cache import Shard, fingerprint
+        from git_gto.cache import fingerprint
 
         groups: Dict[str, Dict[str, str]] = {}
         for ref, sha in self.repo.tag_refs().items():
@@ -153,16 +157,54 @@ class Workspace:
                 groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
         fingerprints = {name: fingerprint(group) for name, group in groups.items()}
         missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
-        for batch in _batches(missing, groups, 1024):
-            objects = self.repo.read_tag_objects(
-                (ref, sha) for name in batch for ref, sha in groups[name].items()
-            )
-            for name in batch:
-                tags = [objects[ref] for ref in groups[name]]
-                self.cache.put(name, Shard.of(fingerprints[name], *self._entries_of(tags)))
+        for name, shard in self._read_shards(missing, groups, fingerprints).items():
+            self.cache.put(name, shard)
         log.info("%d tags of %d possible artifacts; %d artifacts read from their tags",
                  sum(len(g) for g in groups.values()), len(groups), len(missing))
         return groups
+
+    def _read_shards(self, names: List[str], groups: Dict[str, Dict[str, str]],
+                     fingerprints: Dict[str, bytes]) -> Dict[str, "Shard"]:
+        """Read these artifacts' tags into shards; a large read is shared with a forked
+        second process (the tags are independent, and git itself uses one core here)."""
+        from git_gto.cache import Shard
+
+        def read(part: List[str]) -> Dict[str, Shard]:
+            shards = {}
+            for batch in _batches(part, groups, 1024):
+                objects = self.repo.read_tag_objects(
+                    (ref, sha) for name in batch for ref, sha in groups[name].items()
+                )
+                for name in batch:
+                    tags = [objects[ref] for ref in groups[name]]
+                    shards[name] = Shard.of(fingerprints[name], *self._entries_of(tags))
+            return shards
+
+        total = sum(len(groups[n]) for n in names)
+        if total < PARALLEL_READ_MIN or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+            return read(names)
+        mine, theirs = names[: len(names) // 2], names[len(names) // 2:]
+        receive, send = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the helper process: read its half, send the shards, leave at once
+            status = 1
+            try:
+                os.close(receive)
+                with os.fdopen(send, "wb") as out:
+                    marshal.dump({n: shard.dump() for n, shard in read(theirs).items()}, out)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(send)
+        shards = read(mine)
+        with os.fdopen(receive, "rb") as incoming:
+            payload = incoming.read()
+        _, status = os.waitpid(pid, 0)
+        if status == 0 and payload:
+            shards.update({n: Shard(*data) for n, data in marshal.loads(payload).items()})
+        else:
+            shards.update(read(theirs))
+        return shards
 
     def annotated_at(self, name: str) -> tuple:
         """The commits whose artifacts.yaml annotates `name` (HEAD, or branches)."""
@@ -235,6 +277,7 @@ class Workspace:
 
 
 log = logging.getLogger("git_gto")
+PARALLEL_READ_MIN = 8000  # tags to read before a second process helps more than it costs
 _TYPE_WORDS = {2: "tree", 3: "blob"}
 _ARTIFACT_PART = re.compile(r"[^@#]+(?=[@#])")  # the artifact part of a tag name
 
