@@ -473,3 +473,34 @@ def test_bare_repository(templates, tmp_path):
     inside = run(bare, "show", "--json")
     assert inside.returncode == 0, inside.stderr
     assert json.loads(inside.stdout) == read_json(path, "show", "--json")
+
+
+def test_a_large_cold_read_is_shared_with_a_second_process(bench, monkeypatch):
+    """Above PARALLEL_READ_MIN tags, half of the artifacts are read by a forked process:
+    the registry must be exactly the one read in a single process."""
+    import contextlib
+    import io
+
+    from git_gto import workspace
+    from git_gto.cli import run as run_in_process
+
+    path, _ = bench
+    without_nested_tags(path)
+    expected = all_reads(path, NO_CACHE)
+    forks = []
+    real_fork = os.fork
+
+    def counting_fork():
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(workspace, "PARALLEL_READ_MIN", 1)
+    monkeypatch.setattr(os, "fork", counting_fork)
+    monkeypatch.setenv("GTO_NO_CACHE", "1")
+    monkeypatch.chdir(path)
+    for args in READS:
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert run_in_process(list(args)) == 0
+        assert json.loads(out.getvalue()) == expected[" ".join(args)]
+    assert len(forks) == len(READS)
