@@ -155,8 +155,16 @@ def run(argv: List[str]) -> int:
         return result if isinstance(result, int) else 0
     except click.exceptions.Exit as e:
         return e.exit_code
+    except click.exceptions.NoArgsIsHelpError as e:
+        e.show()  # `git gto` alone: the help, on stderr
+        return e.exit_code
+    except click.UsageError as e:
+        where = e.ctx.command_path if e.ctx else "git gto"
+        message = " ".join(e.format_message().split()).rstrip(".")
+        print_error("error", f"{message} (see '{where} -h')")
+        return e.exit_code
     except click.ClickException as e:
-        e.show()
+        print_error("error", e.format_message())
         return e.exit_code
     except click.exceptions.Abort:
         print_error("fatal", "aborted")

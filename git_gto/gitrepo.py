@@ -293,8 +293,9 @@ class GitRepo:
 
     def _loose_tag_files(self) -> List[str]:
         """Names of the loose tag ref files, without reading them; also makes the digest of
-        their identities (inode, mtime, size: git rewrites a ref by renaming a new file over
-        it), combined order-independently so that nothing else needs keeping."""
+        their identities (inode, mtime, ctime, size: git rewrites a ref by renaming a new file
+        over it, and any rewrite in place moves the ctime), combined order-independently so
+        that nothing else needs keeping."""
         if self._loose_files is None:
             import hashlib
 
@@ -314,7 +315,7 @@ class GitRepo:
                         st = entry.stat(follow_symlinks=False)
                         name = prefix + entry.name
                         names.append(name)
-                        identity = f"{name}\0{st.st_ino} {st.st_mtime_ns} {st.st_size}"
+                        identity = f"{name}\0{st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_size}"
                         digest ^= int.from_bytes(
                             hashlib.sha1(identity.encode("utf-8", "surrogateescape")).digest(), "big")
             self._loose_files = names
@@ -451,10 +452,10 @@ class GitRepo:
     def resolve(self, rev: str) -> str:
         """Resolve a revision to a commit sha, as git does: a sha or unique prefix, a ref
         (HEAD, branch, tag, remote branch), then any `~N`, `^N`, `^{commit}` suffixes."""
-        m = re.fullmatch(r"([^~^]+)((?:~\d*|\^\d*|\^\{\w*\})*)", rev.strip())
+        m = re.fullmatch(r"([^~^@:]+)((?:~\d*|\^\d*|\^\{\w*\})*)", rev)
         sha = self._resolve_base(m.group(1)) if m else None
         if sha is None:
-            raise RefNotFound(f"unknown revision '{rev}'")
+            return self._git_rev_parse(rev)
         sha = self._peel_to_commit(sha, rev)
         for op, num in re.findall(r"([~^])(\{\w*\}|\d*)", m.group(2)):
             if num.startswith("{"):
@@ -468,6 +469,21 @@ class GitRepo:
             elif count:
                 sha = self._parent(sha, count, rev)
         return sha
+
+    def _git_rev_parse(self, rev: str) -> str:
+        """Revisions beyond the common forms (`@{-1}`, `HEAD@{1}`, `:/text`, `^{/re}`...): ask
+        git, the authority on its revision syntax."""
+        import subprocess
+
+        env = dict(os.environ, GIT_DIR=self.controldir)
+        result = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", rev],
+            cwd=self.worktree or self.controldir, env=env,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        if result.returncode != 0 or not result.stdout.strip():
+            raise RefNotFound(f"unknown revision '{rev}'")
+        return self._peel_to_commit(result.stdout.strip(), rev)
 
     def _resolve_base(self, name: str) -> Optional[str]:
         store = self.dulwich.object_store
@@ -633,21 +649,27 @@ class GitRepo:
         except FileExistsError:
             if os.path.exists(lock):
                 raise TagExists(f"tag '{name}' already exists or is being written by another process") from None
-            raise GtoError(f"cannot create tag '{name}': another tag is a prefix of it") from None
+            raise GtoError(f"cannot create tag '{name}': a tag named like one of its folders exists") from None
         except NotADirectoryError:
-            raise GtoError(f"cannot create tag '{name}': another tag is a prefix of it") from None
+            raise GtoError(f"cannot create tag '{name}': a tag named like one of its folders exists") from None
         renamed = False
         try:
             with os.fdopen(fd, "wb") as f:
                 packed = os.path.join(self.commondir, "packed-refs")
-                in_packed = False
+                text = b""
                 if os.path.exists(packed):
                     with open(packed, "rb") as p:
-                        in_packed = f" refs/tags/{name}\n".encode() in p.read()
-                if in_packed or os.path.exists(path):
+                        text = p.read()
+                ref = f"refs/tags/{name}".encode("utf-8", "surrogateescape")
+                if os.path.isdir(path) or b" " + ref + b"/" in text:
+                    raise GtoError(f"cannot create tag '{name}': other tags are named '{name}/...'")
+                if b" " + ref + b"\n" in text + b"\n" or os.path.exists(path):
                     return False
-                if os.path.isdir(path):
-                    raise GtoError(f"cannot create tag '{name}': it is a prefix of other tags")
+                parts = name.split("/")
+                for i in range(1, len(parts)):
+                    prefix = "/".join(parts[:i])
+                    if b" refs/tags/" + prefix.encode("utf-8", "surrogateescape") + b"\n" in text + b"\n":
+                        raise GtoError(f"cannot create tag '{name}': a tag '{prefix}' exists")
                 f.write(sha + b"\n")
             os.rename(lock, path)
             renamed = True
@@ -657,9 +679,29 @@ class GitRepo:
                 os.unlink(lock)
 
     def delete_tags(self, names: Iterable[str]) -> None:
-        for name in names:
-            self.dulwich.refs.remove_if_equals((TAGS_PREFIX + name).encode(), None)
-        self._forget_refs()
+        """Delete tags, all or none: if one cannot be deleted, those already deleted are
+        put back."""
+        from dulwich.file import FileLocked
+
+        names = list(names)
+        shas = {name: self.tag_refs().get(name, "") for name in names}
+        deleted: List[Tuple[str, str]] = []
+        try:
+            for name in names:
+                try:
+                    self.dulwich.refs.remove_if_equals((TAGS_PREFIX + name).encode(), None)
+                except FileLocked:
+                    raise GtoError(
+                        f"tag '{name}' is being written by another process (a stale .lock file?); "
+                        "nothing was deleted"
+                    ) from None
+                deleted.append((name, shas[name]))
+        except BaseException:
+            self._forget_refs()
+            self.restore_tags(deleted)
+            raise
+        finally:
+            self._forget_refs()
 
     def _forget_refs(self) -> None:
         self._refs = None

@@ -29,7 +29,14 @@ class Workspace:
     def __init__(self, repo: str = "."):
         self.remote_url: Optional[str] = None
         self._tmp: Optional[str] = None
-        if repo in (".", "", None) or os.path.exists(repo):
+        self._config: Optional[Config] = None
+        self._cache = None
+        self._live: Optional[set] = None
+        self._registry: Optional[R.Registry] = None
+        self._indexes: Dict[str, Dict[str, Dict[str, Any]]] = {}
+        self._commits: Dict[str, Any] = {}
+        self.repo: Optional[GitRepo] = None
+        if repo in (".", "", None) or os.path.exists(repo) or not _looks_like_url(repo):
             path = None if repo in (".", "", None) else repo
             self.repo = GitRepo.discover(path)
         else:
@@ -42,21 +49,16 @@ class Workspace:
             )
             if result.returncode != 0:
                 self.close()
-                detail = result.stderr.strip().splitlines()[-1:] or [""]
-                raise GtoError(f"Failed to clone repo '{repo}': {detail[0]}")
+                lines = result.stderr.strip().splitlines()
+                reason = next((l for l in lines if l.startswith("fatal: ")), lines[-1] if lines else "")
+                raise GtoError(f"cannot clone '{repo}': {reason.removeprefix('fatal: ')}")
             self.repo = GitRepo.discover(self._tmp)
         log.info("repository: %s", self.repo.worktree or self.repo.controldir)
-        self._config: Optional[Config] = None
-        self._cache = None
-        self._live: Optional[set] = None
-        self._registry: Optional[R.Registry] = None
-        self._indexes: Dict[str, Dict[str, Dict[str, Any]]] = {}
-        self._commits: Dict[str, Any] = {}
 
     def close(self) -> None:
         if self._cache is not None:
             self._cache.save(self._live)
-        if getattr(self, "repo", None) is not None:
+        if self.repo is not None:
             self.repo.close()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
@@ -280,6 +282,14 @@ log = logging.getLogger("git_gto")
 PARALLEL_READ_MIN = 8000  # tags to read before a second process helps more than it costs
 _TYPE_WORDS = {2: "tree", 3: "blob"}
 _ARTIFACT_PART = re.compile(r"[^@#]+(?=[@#])")  # the artifact part of a tag name
+
+
+def _looks_like_url(value: str) -> bool:
+    """`scheme://...` or scp-like `host:path` (a colon before any slash), as git reads them."""
+    if "://" in value:
+        return True
+    colon, slash = value.find(":"), value.find("/")
+    return colon > 0 and (slash < 0 or colon < slash)
 
 
 def _batches(names: List[str], groups: Dict[str, Dict[str, str]], size: int):

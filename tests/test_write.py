@@ -1084,3 +1084,37 @@ def test_stage_rules_apply_from_a_subdirectory_and_environment(repo, gto, monkey
     assert_refused(repo, gto("assign", "m", "--stage", "prod"), [], 1, "prod")
     ok(gto("assign", "m", "--stage", "staging"))
     assert repo.tags() == ["m#staging#1", "m@v0.0.1"]
+
+
+# -- refs git could not store together, locks, revision syntax ------------------------------------
+
+@pytest.mark.parametrize("existing, new", [("a", "a/b"), ("m@v0.0.1/old", "m")])
+def test_tag_names_that_clash_with_packed_tags_are_refused(repo, gto, tmp_path, existing, new):
+    """`refs/tags/a` and `refs/tags/a/b@v0.0.1` cannot both exist (git cannot clone that)."""
+    repo.commit("one")
+    repo.git("tag", existing)
+    repo.git("pack-refs", "--all")
+    before = repo.tags()
+    assert_refused(repo, gto("register", new), before, 1, "cannot create tag")
+    repo.git("clone", "-q", str(repo.path), str(tmp_path / "clone"))
+
+
+def test_a_delete_that_hits_a_lock_deletes_nothing(repo, gto):
+    repo.commit("one")
+    ok(gto("register", "x"))
+    repo.commit("two")
+    ok(gto("register", "x"))
+    ok(gto("deprecate", "x"))
+    before = repo.tags()
+    lock = repo.path / ".git" / "refs" / "tags" / "x@deprecated.lock"
+    lock.write_text("")
+    assert_refused(repo, gto("deprecate", "x", "--delete", "--force"), before, 1, "x@deprecated")
+    lock.unlink()
+    repo.fsck()
+
+
+@pytest.mark.parametrize("rev, back", [("@", 0), ("@~1", 1), (":/first", 1), ("main^{/first}", 1)])
+def test_revisions_git_understands(repo, gto, rev, back):
+    commits = [repo.commit("first"), repo.commit("second")]
+    ok(gto("register", "m", rev))
+    assert repo.git("rev-parse", "m@v0.0.1^{commit}") == commits[1 - back]

@@ -8,7 +8,7 @@ FILES = {"bash": "git-gto", "zsh": "_git-gto", "fish": "git-gto.fish"}
 
 
 @click.command("completion")
-@click.argument("shell", type=click.Choice(sorted(FILES)))
+@click.argument("shell", type=click.Choice(sorted(FILES)), metavar="SHELL")
 def command(shell):
     """Print the completion script for SHELL (bash, zsh or fish); the package installs
     them already, this is for unusual set-ups."""
