@@ -303,3 +303,18 @@ def test_light_paths_import_no_heavy_module(registry, args, env):
 
 def test_the_probe_sees_heavy_imports(registry):
     assert heavy_imports(registry.path, "show") != []
+
+
+@needs_git_completion
+@needs(not BASH_COMPLETION.is_file(), reason="bash-completion is not installed")
+@pytest.mark.parametrize("keys, expected", [
+    ("git gto show churn@v1.1\t", "git gto show churn@v1.1.0 "),
+    ("git gto assign churn --stage=pr\t", "git gto assign churn --stage=prod "),
+])
+def test_tab_in_an_interactive_bash_with_bash_completion(registry, tmp_path, keys, expected):
+    """With the bash-completion framework loaded, bash splits words differently: the
+    artifact name before '@' must survive TAB there too."""
+    rcfile = tmp_path / "bashrc"
+    rcfile.write_text(f"PS1='READY> '\nsource {BASH_COMPLETION}\nsource {GIT_COMPLETION}\n"
+                      f"source {SCRIPTS / 'git-gto'}\nbind 'set bell-style none'\n")
+    assert expected in type_in_bash(rcfile, registry.path, keys, expected)
