@@ -92,7 +92,7 @@ def plan_register(ws: Workspace, name: str, ref: str = "HEAD", version: Optional
             raise GtoError(f"For this REF you can only register {existing.name}")
     if version:
         if not T.is_version(version):
-            raise GtoError(f"Supplied version '{version}' cannot be parsed")
+            raise GtoError(f"Supplied version '{version}' cannot be parsed (expected vX.Y.Z, e.g. v1.0.0)")
         same_name = artifact.find_version(name=version)
         if same_name and same_name != [existing]:
             raise GtoError(f"Version '{version}' already was registered.")
@@ -262,6 +262,13 @@ def plan_deprecate(ws: Workspace, name: str, ref: Optional[str] = None, message:
         commit = artifact.events()[0].commit
     else:
         commit = ws.resolve("HEAD")
+    if artifact is not None and not force:
+        newest = max((e.time for v in artifact.versions for e in v.events()), default=None)
+        if newest is not None and newest >= ws.repo.tagger().time:
+            raise GtoError(
+                f"'{name}' changed in this same second; a deprecation now would not count "
+                "(events are ordered by second, and a version event wins a tie): try again"
+            )
     change = Change()
     tag = _tag_name(ws, T.DEPRECATE, name, is_simple, [])
     change.created.append(Created(tag, R.DEPRECATION, None, commit,
@@ -314,7 +321,7 @@ def _push_reason(stderr: str) -> str:
     for line in stderr.splitlines():
         line = line.strip()
         if "[rejected]" in line or "already exists" in line:
-            return f" ({line.lstrip('! ').strip()})"
+            return f" ({' '.join(line.lstrip('! ').split())})"
     lines = [l.strip() for l in stderr.splitlines() if l.strip()]
     return f" ({lines[-1]})" if lines else ""
 

@@ -62,7 +62,7 @@ class GtoGroup(click.Group):
                 if where == section:
                     cmd = load_command(name)
                     label = name + (" (promote)" if name == "assign" else "")
-                    rows.append((label, cmd.get_short_help_str(80)))
+                    rows.append((label, cmd.get_short_help_str(200)))
             with formatter.section(section):
                 formatter.write_dl(rows)
 

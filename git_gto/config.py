@@ -162,7 +162,8 @@ def parse_index(text: bytes | str, where: str) -> Dict[str, Dict[str, Any]]:
     """Parse `artifacts.yaml`: name -> annotation with every field (defaults filled in)."""
     import yaml
 
-    bad = ConfigError(f"{where}: artifacts.yaml file doesn't conform to GTO format")
+    bad = ConfigError(f"{where} doesn't conform to GTO format (a mapping of artifact names to "
+                      "type, path, virtual, labels, description, custom)")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError:

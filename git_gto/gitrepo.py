@@ -482,6 +482,8 @@ class GitRepo:
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
         )
         if result.returncode != 0 or not result.stdout.strip():
+            if rev in ("HEAD", "@") and self.head() is None:
+                raise RefNotFound("the repository has no commits yet")
             raise RefNotFound(f"unknown revision '{rev}'")
         return self._peel_to_commit(result.stdout.strip(), rev)
 

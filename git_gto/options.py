@@ -49,7 +49,7 @@ def complete_tags(ctx: click.Context, param, incomplete: str):
 
 repo_option = click.option(
     "-r", "--repo", default=".", show_default=True, metavar="PATH|URL", shell_complete=complete_repo,
-    help="Repository to use: a local path, or a URL to clone (tags are then pushed back).",
+    help="Repository: a local path, or a URL to clone (changes are then pushed back to it).",
 )
 message_option = click.option("-m", "--message", default=None, help="Tag message (a default one otherwise).")
 force_option = click.option("--force", is_flag=True, help="Create the tag even if a check says no.")

@@ -17,7 +17,14 @@ def emojis() -> bool:
 
 
 def _colour(stream) -> bool:
-    return "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb" and stream.isatty()
+    """Colour on a terminal, unless NO_COLOR is set (non-empty), TERM is dumb, or
+    `git -c color.ui=never` says so."""
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    parameters = os.environ.get("GIT_CONFIG_PARAMETERS", "").lower()
+    if any(f"'color.ui'='{v}'" in parameters for v in ("never", "false", "off", "no")):
+        return False
+    return stream.isatty()
 
 
 def print_json(data: Any) -> None:

@@ -1118,3 +1118,38 @@ def test_revisions_git_understands(repo, gto, rev, back):
     commits = [repo.commit("first"), repo.commit("second")]
     ok(gto("register", "m", rev))
     assert repo.git("rev-parse", "m@v0.0.1^{commit}") == commits[1 - back]
+
+
+def test_a_deprecation_in_the_same_second_as_the_last_event_is_refused(repo, gto):
+    """gto orders by second and a version event wins a tie: such a deprecation would be
+    written and have no effect; say so instead."""
+    repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("assign", "m", "--stage", "prod"))
+    before = repo.tags()
+    assert_refused(repo, gto("deprecate", "m", tick=False), before, 1, "same second")
+    ok(gto("deprecate", "m"))
+    assert json.loads(ok(gto("show", "--json")).stdout) == {}
+
+
+def test_annotate_push_without_origin_writes_nothing(repo, gto):
+    repo.commit("one")
+    result = gto("annotate", "m", "--type", "model", "--push")
+    assert result.exit_code == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "origin" in result.stderr
+    assert not (repo.path / "artifacts.yaml").exists()
+    assert repo.git("rev-list", "--count", "HEAD") == "1"
+
+
+def test_register_in_a_repository_without_commits(repo, gto):
+    result = gto("register", "m")
+    assert_refused(repo, result, [], 1, "no commits yet")
+
+
+@pytest.mark.parametrize("args", [["show", "--bogus"], ["assign", "m"], ["shwo"], ["show", "--vs", "abc"]])
+def test_usage_errors_are_one_line(repo, gto, args):
+    repo.commit("one")
+    result = gto(*args)
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1, result.stderr
+    assert result.stderr.startswith("error: ") and "-h'" in result.stderr

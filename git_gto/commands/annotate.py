@@ -29,11 +29,21 @@ def command(repo, name, type_, path, must_exist, allow_same_path, labels, descri
 
     with api.Workspace(repo) as ws:
         _checkout(ws, branch)
+        _check_push(ws, push)
         annotations.annotate(ws, name, type_, path, must_exist, allow_same_path, list(labels),
                              description, custom)
         output.message(f"Updated `{ws.config.index}`")
         if commit or push or ws.remote_url:
             annotations.commit_index(ws, annotations.commit_message(name, type_, path), push)
+
+
+def _check_push(ws, push: bool) -> None:
+    """Refuse --push without an 'origin' before anything is written."""
+    from git_gto import api
+    from git_gto.errors import GtoError
+
+    if (push or ws.remote_url) and not api.has_remote(ws):
+        raise GtoError("cannot push: the repository has no remote 'origin' (nothing was written)")
 
 
 def _checkout(ws, branch):

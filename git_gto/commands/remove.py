@@ -16,10 +16,11 @@ from git_gto.options import complete_artifacts, repo_option
 def command(repo, name, commit, push, branch):
     """Remove the annotation of artifact NAME from artifacts.yaml (in the work tree)."""
     from git_gto import annotations, api, output
-    from git_gto.commands.annotate import _checkout
+    from git_gto.commands.annotate import _check_push, _checkout
 
     with api.Workspace(repo) as ws:
         _checkout(ws, branch)
+        _check_push(ws, push)
         annotations.remove(ws, name)
         output.message(f"Updated `{ws.config.index}`")
         if commit or push or ws.remote_url:
