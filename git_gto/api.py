@@ -131,7 +131,9 @@ def plan_assign(ws: Workspace, name: str, stage: str, ref: Optional[str] = None,
     change = Change()
     artifact = ws.registry().artifact(name) or R.Artifact(name)
     if existing_name:
-        target = _one_version(artifact, existing_name, f"Version '{existing_name}' is not registered")
+        if not artifact.versions:
+            raise GtoError(f"Cannot find artifact '{name}'")
+        target = _one_version(artifact, existing_name, f"Version '{existing_name}' of '{name}' is not registered")
         commit, version_name = target.commit, target.name
     else:
         commit = ws.resolve(ref)
@@ -194,7 +196,7 @@ def plan_unassign(ws: Workspace, name: str, version: str, stage: str, message: O
     ws.config.check_stage(stage)
     check_version(version)
     artifact = ws.find_artifact(name)
-    target = _one_version(artifact, version, f"No versions found for '{name}'")
+    target = _one_version(artifact, version, f"Version '{version}' of '{name}' is not registered")
     if not force and stage not in target.stages:
         raise GtoError(f"Stage '{stage}' is not assigned to a version '{target.name}'")
     if delete:
@@ -219,11 +221,11 @@ def plan_deregister(ws: Workspace, name: str, version: str, message: Optional[st
         found = [_one_version(artifact, version, "")]
     if not force:
         if not found:
-            raise GtoError(f"No versions found for '{name}'")
+            raise GtoError(f"Version '{version}' of '{name}' is not registered")
         if not found[-1].is_registered:
-            raise GtoError(f"The version at ref '{found[-1].commit}' is not registered")
+            raise GtoError(f"Version '{version}' of '{name}' (commit {found[-1].commit[:7]}) is not registered")
         if not found[-1].is_active:
-            raise GtoError(f"The version at ref '{found[-1].commit}' was deregistered already")
+            raise GtoError(f"Version '{version}' of '{name}' was deregistered already")
     if not found:
         raise GtoError("Can't deregister a version that has no git tags")
     target = found[-1]
@@ -250,7 +252,7 @@ def plan_deprecate(ws: Workspace, name: str, ref: Optional[str] = None, message:
         is_simple = _simple(simple, True)
         artifact = ws.find_artifact(name)
         if not reg.active(artifact):
-            raise GtoError("Artifact was deprecated already")
+            raise GtoError(f"Artifact '{name}' was deprecated already")
     artifact = reg.artifact(name)
     if delete:
         if artifact is None:

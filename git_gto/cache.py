@@ -19,7 +19,7 @@ import os
 import tempfile
 from typing import Any, Dict, List, Optional, Tuple
 
-FORMAT = 4
+FORMAT = 5
 CACHE_FILE = os.path.join("gto", "tags.cache")
 
 

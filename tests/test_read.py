@@ -774,3 +774,14 @@ def test_git_dash_c_and_git_dir(repo, gto, tmp_path):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         assert result.returncode == 0, (git_args, result.stderr)
         assert json.loads(result.stdout) == expected, git_args
+
+
+def test_doctor_reports_a_misspelt_tag_of_a_known_artifact(repo, gto):
+    repo.commit("one")
+    assert gto("register", "churn").exit_code == 0
+    repo.tag("release@2024", "unrelated, and no artifact 'release'")
+    assert gto("doctor").exit_code == 0
+    repo.tag("churn@3.2.0", "meant as a version")
+    result = gto("doctor")
+    assert result.exit_code == 1
+    assert "churn@3.2.0" in result.stdout and "release@2024" not in result.stdout

@@ -486,9 +486,9 @@ def test_force_with_simple_true_refused(repo, gto, state):
 def test_assign_unregistered_version_refused(repo, gto, state):
     before = repo.tags()
     assert_refused(repo, gto("assign", "m", "--version", "v9.9.9", "--stage", "prod"), before, 1,
-                   "Version 'v9.9.9' is not registered")
+                   "Version 'v9.9.9' of 'm' is not registered")
     assert_refused(repo, gto("assign", "zz", "--version", "v1.0.0", "--stage", "prod"), before, 1,
-                   "Version 'v1.0.0' is not registered")
+                   "Cannot find artifact 'zz'")
 
 
 def test_simple_option_values(repo, gto, state):
@@ -748,7 +748,7 @@ def test_unassign_refusals(repo, gto):
     before = repo.tags()
     assert_refused(repo, gto("deprecate", "m", "v0.0.1", "dev"), before, 1, "Stage 'dev' is not assigned to a version 'v0.0.1'")
     assert_refused(repo, gto("deprecate", "zz", "v0.0.1", "prod"), before, 1, "Cannot find artifact 'zz'")
-    assert_refused(repo, gto("deprecate", "m", "v0.0.9", "prod"), before, 1, "No versions found for 'm'")
+    assert_refused(repo, gto("deprecate", "m", "v0.0.9", "prod"), before, 1, "Version 'v0.0.9' of 'm' is not registered")
     ok(gto("deprecate", "m", "v0.0.1", "dev", "--force"))
     assert "m#dev!#2" in repo.tags()
 
@@ -767,7 +767,7 @@ def test_deregister(repo, gto):
     ]
     before = repo.tags()
     assert_refused(repo, gto("deprecate", "m", "v1.2.3"), before, 1,
-                   f"The version at ref '{commit}' was deregistered already")
+                   "Version 'v1.2.3' of 'm' was deregistered already")
     assert_refused(repo, gto("deprecate", "m", "v1.2.3", "--force"), before, 1, "tag 'm@v1.2.3!' already exists")
     ok(gto("deprecate", "m", "v1.2.3", "--force", "--simple", "false"))
     assert_tag(repo, "m@v1.2.3!#1", commit, "Deregistering artifact m version v1.2.3")
@@ -777,8 +777,8 @@ def test_deregister_refusals(repo, gto):
     repo.commit("one")
     ok(gto("register", "m"))
     before = repo.tags()
-    assert_refused(repo, gto("deprecate", "m", "v9.0.0"), before, 1, "No versions found for 'm'")
-    assert_refused(repo, gto("deprecate", "zz", "v0.0.1"), before, 1, "No versions found for 'zz'")
+    assert_refused(repo, gto("deprecate", "m", "v9.0.0"), before, 1, "Version 'v9.0.0' of 'm' is not registered")
+    assert_refused(repo, gto("deprecate", "zz", "v0.0.1"), before, 1, "Version 'v0.0.1' of 'zz' is not registered")
     assert_refused(repo, gto("deprecate", "m", "v9.0.0", "--force"), before, 1, "no git tags")
 
 
@@ -797,7 +797,7 @@ def test_deprecate_artifact(repo, gto):
         "    git push origin m@deprecated",
     ]
     before = repo.tags()
-    assert_refused(repo, gto("deprecate", "m"), before, 1, "Artifact was deprecated already")
+    assert_refused(repo, gto("deprecate", "m"), before, 1, "Artifact 'm' was deprecated already")
     ok(gto("deprecate", "m", "--force", "-m", "really"))
     assert_tag(repo, "m@deprecated#2", c2, "really")
 
@@ -879,7 +879,7 @@ def test_delete_deprecated_artifact_needs_force(repo, gto):
     ok(gto("register", "m"))
     ok(gto("deprecate", "m"))
     before = repo.tags()
-    assert_refused(repo, gto("deprecate", "m", "--delete"), before, 1, "Artifact was deprecated already")
+    assert_refused(repo, gto("deprecate", "m", "--delete"), before, 1, "Artifact 'm' was deprecated already")
     ok(gto("deprecate", "m", "--delete", "--force"))
     assert repo.tags() == []
 
