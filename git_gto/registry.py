@@ -339,15 +339,17 @@ class Artifact:
 Entry = tuple
 
 
-def tag_entries(tags: Iterable) -> Tuple[List[Entry], List[str]]:
+def tag_entries(tags: Iterable) -> Tuple[List[Entry], List[str], List[str]]:
     """The registry entries of annotated tags (gitrepo.TagObject aimed at commits), in gto's
     order: deprecations, then registrations, then stages; each by tagger time, then name.
-    Also returns the GTO-looking tags left out, with the reason."""
+    Also returns the GTO tags left out, with the reason, and the names that do not parse."""
     entries: List[Entry] = []
     skipped: List[str] = []
+    malformed: List[str] = []
     for tag in tags:
         name = T.parse_tag(tag.ref)
         if name is None:
+            malformed.append(tag.ref)
             continue
         if name.action == T.CREATE:
             skipped.append(f"{tag.ref}: '@created' tags are not registry events")
@@ -359,7 +361,7 @@ def tag_entries(tags: Iterable) -> Tuple[List[Entry], List[str]]:
         entries.append((PASS_OF_ACTION[name.action], t.time, tag.ref, name.action, name.version,
                         name.stage, tag.target, t.offset, t.name, t.email, tag.message))
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
-    return entries, skipped
+    return entries, skipped, malformed
 
 
 def artifact_from_entries(name: str, entries: Iterable[Entry]) -> Artifact:

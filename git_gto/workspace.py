@@ -215,23 +215,21 @@ class Workspace:
 
     def _entries_of(self, tags: List[Optional[TagObject]]):
         """One artifact's registry entries; tags of tags count for their commit."""
-        usable, skipped, malformed = [], [], []
+        usable, skipped = [], []
         for tag in tags:
             if tag is None:
-                continue
-            if T.parse_tag(tag.ref) is None:
-                malformed.append(f"{tag.ref}: not a valid registry tag name, ignored")
                 continue
             if tag.target_type == OBJ_COMMIT:
                 usable.append(tag)
             elif tag.target_type == OBJ_TAG and self._peel(tag.target):
                 usable.append(tag._replace(target=self._peel(tag.target), target_type=OBJ_COMMIT))
-            else:
+            elif T.parse_tag(tag.ref) is not None:  # only registry tags are worth a word
                 what = _TYPE_WORDS.get(tag.target_type, "missing object")
                 skipped.append(f"{tag.ref}: points to a {what}, not a commit")
-        entries, odd = R.tag_entries(usable)
+        entries, odd, malformed = R.tag_entries(usable)
         # a name that looks meant for an artifact the registry knows is probably a typo
-        return entries, skipped + odd + (malformed if entries else [])
+        typos = [f"{ref}: not a valid registry tag name, ignored" for ref in malformed] if entries else []
+        return entries, skipped + odd + typos
 
     def _build_artifact(self, name: str) -> R.Artifact:
         shard = self.cache.shards.get(name)
