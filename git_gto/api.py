@@ -47,6 +47,7 @@ class Change:
 
     created: List[Created] = field(default_factory=list)
     deleted: List[Tuple[str, str]] = field(default_factory=list)  # (tag, object id)
+    warnings: List[str] = field(default_factory=list)
 
 
 def _simple(simple: str, default: bool) -> bool:
@@ -264,18 +265,31 @@ def plan_deprecate(ws: Workspace, name: str, ref: Optional[str] = None, message:
         commit = artifact.events()[0].commit
     else:
         commit = ws.resolve("HEAD")
-    if artifact is not None and not force:
-        newest = max((e.time for v in artifact.versions for e in v.events()), default=None)
-        if newest is not None and newest >= ws.repo.tagger().time:
-            raise GtoError(
-                f"'{name}' changed in this same second; a deprecation now would not count "
-                "(events are ordered by second, and a version event wins a tie): try again"
-            )
     change = Change()
+    if artifact is not None:
+        _after_newest_event(ws, artifact, change)
     tag = _tag_name(ws, T.DEPRECATE, name, is_simple, [])
     change.created.append(Created(tag, R.DEPRECATION, None, commit,
                                   message or f"Deprecating artifact '{name}'"))
     return change
+
+
+def _after_newest_event(ws: Workspace, artifact: R.Artifact, change: Change) -> None:
+    """Events are ordered by the second, and a version event wins a tie: a deprecation in
+    the same second as the artifact's newest event would not count. On the wall clock, wait
+    for the next second; with a fixed GIT_COMMITTER_DATE, say so."""
+    import time
+
+    newest = max((e.time for v in artifact.versions for e in v.events()), default=None)
+    if newest is None or newest < ws.repo.tagger().time:
+        return
+    if not os.environ.get("GIT_COMMITTER_DATE"):
+        time.sleep(max(0.0, newest + 1 - time.time()))
+    else:
+        change.warnings.append(
+            f"'{artifact.name}' changed in the same second (GIT_COMMITTER_DATE): "
+            "this deprecation does not take effect"
+        )
 
 
 def has_remote(ws: Workspace, remote: str = "origin") -> bool:

@@ -1120,16 +1120,22 @@ def test_revisions_git_understands(repo, gto, rev, back):
     assert repo.git("rev-parse", "m@v0.0.1^{commit}") == commits[1 - back]
 
 
-def test_a_deprecation_in_the_same_second_as_the_last_event_is_refused(repo, gto):
-    """gto orders by second and a version event wins a tie: such a deprecation would be
-    written and have no effect; say so instead."""
+def test_a_deprecation_in_the_same_second_as_the_last_event(repo, gto, monkeypatch):
+    """gto orders by second and a version event wins a tie: on the wall clock we wait for
+    the next second so that the deprecation counts; with a fixed date we warn."""
     repo.commit("one")
     ok(gto("register", "m"))
     ok(gto("assign", "m", "--stage", "prod"))
-    before = repo.tags()
-    assert_refused(repo, gto("deprecate", "m", tick=False), before, 1, "same second")
-    ok(gto("deprecate", "m"))
-    assert json.loads(ok(gto("show", "--json")).stdout) == {}
+    result = ok(gto("deprecate", "m", tick=False))
+    assert "warning: 'm' changed in the same second" in result.stderr
+    assert json.loads(ok(gto("show", "--json")).stdout)["m"]["active"] is True  # as gto: no effect
+    ok(gto("register", "n"))
+    for var in ("GIT_COMMITTER_DATE", "GIT_AUTHOR_DATE"):
+        monkeypatch.delenv(var)
+    ok(gto("register", "w", "--version", "v1.0.0", tick=False))
+    result = ok(gto("deprecate", "w", tick=False))
+    assert "warning" not in result.stderr
+    assert "w" not in json.loads(ok(gto("show", "--json", tick=False)).stdout)
 
 
 def test_annotate_push_without_origin_writes_nothing(repo, gto):

@@ -25,6 +25,8 @@ def apply_and_report(ws, change, push: bool) -> None:
         output.message(f"Created git tag '{created.tag}' that " + WHAT[created.kind].format(version=created.version))
     for tag, _ in change.deleted:
         output.message(f"Deleted git tag '{tag}'")
+    for warning in change.warnings:
+        output.message(f"warning: {warning}")
     names = [c.tag for c in change.created]
     deleted = [t for t, _ in change.deleted]
     if pushed:
