@@ -187,35 +187,21 @@ INVALID_TAGS = ["", "###", "@@@", "model@v1", "nn#prod#-1", "model@v111", "model
                 "d:m@v1.0.0", "m#", "m@", "m@v1.0.0##1", "m#prod#", "m@latest", "m#bad stage"]
 
 
-@pytest.mark.parametrize("value", VALID_NAMES)
-def test_valid_name(value):
-    assert T.is_name(value)
-    assert T.is_fullname(value), "every name is a fullname"
+GRAMMAR_EXAMPLES = (
+    [(T.is_name, v, True) for v in VALID_NAMES]
+    + [(T.is_fullname, v, True) for v in VALID_NAMES]  # every name is a fullname
+    + [(T.is_name, v, False) for v in INVALID_NAMES]
+    + [(T.is_fullname, v, True) for v in VALID_FULLNAMES]
+    + [(T.is_fullname, v, False) for v in INVALID_FULLNAMES]
+    + [(T.is_version, v, True) for v in VALID_VERSIONS]
+    + [(T.is_version, v, False) for v in INVALID_VERSIONS]
+)
 
 
-@pytest.mark.parametrize("value", INVALID_NAMES)
-def test_invalid_name(value):
-    assert not T.is_name(value)
-
-
-@pytest.mark.parametrize("value", VALID_FULLNAMES)
-def test_valid_fullname(value):
-    assert T.is_fullname(value)
-
-
-@pytest.mark.parametrize("value", INVALID_FULLNAMES)
-def test_invalid_fullname(value):
-    assert not T.is_fullname(value)
-
-
-@pytest.mark.parametrize("value", VALID_VERSIONS)
-def test_valid_version(value):
-    assert T.is_version(value)
-
-
-@pytest.mark.parametrize("value", INVALID_VERSIONS)
-def test_invalid_version(value):
-    assert not T.is_version(value)
+@pytest.mark.parametrize("predicate, value, valid", GRAMMAR_EXAMPLES,
+                         ids=[f"{p.__name__}-{v!r}-{ok}" for p, v, ok in GRAMMAR_EXAMPLES])
+def test_grammar_examples_of_the_spec(predicate, value, valid):
+    assert bool(predicate(value)) is valid
 
 
 @pytest.mark.parametrize("value", VALID_TAGS)
