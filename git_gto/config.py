@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from git_gto.errors import ConfigError
+from git_gto.errors import ConfigError, GtoError
 from git_gto.tags import INVALID_NAME, is_name
 
 CONFIG_FILE = ".gto"
@@ -30,16 +30,12 @@ class Config:
     emojis: bool = True
 
     def check_stage(self, stage: str) -> None:
-        from git_gto.errors import GtoError
-
         if not is_name(stage):
             raise GtoError(INVALID_NAME.format(stage))
         if self.stages is not None and stage not in self.stages:
             raise GtoError(f"Stage '{stage}' is not allowed: allowed stages are {self.stages} (.gto)")
 
     def check_type(self, type_: str) -> None:
-        from git_gto.errors import GtoError
-
         if not is_name(type_):
             raise GtoError(INVALID_NAME.format(type_))
         if self.types is not None and type_ not in self.types:

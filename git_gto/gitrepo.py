@@ -104,18 +104,10 @@ def parse_tag_object(ref: str, sha: str, raw: bytes) -> TagObject:
             Identity(name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), int(epoch), offset),
             raw[m.end():].decode("utf-8", "replace").strip(),
         )
-    head_end = raw.find(b"\n\n")
-    head = raw if head_end < 0 else raw[:head_end]
-    body = b"" if head_end < 0 else raw[head_end + 2:]
-    target, type_name, tagger = b"", b"", None
-    for line in head.split(b"\n"):
-        if line[:7] == b"object ":
-            target = line[7:]
-        elif line[:5] == b"type ":
-            type_name = line[5:]
-        elif line[:7] == b"tagger " and tagger is None:
-            tagger = _parse_identity(line[7:])
-    return TagObject(ref, sha, target.decode("ascii"), TYPE_NAMES.get(type_name, 0), tagger,
+    headers, body = _split_object(raw)
+    tagger = _parse_identity(headers[b"tagger"]) if b"tagger" in headers else None
+    return TagObject(ref, sha, headers.get(b"object", b"").decode("ascii"),
+                     TYPE_NAMES.get(headers.get(b"type", b""), 0), tagger,
                      body.decode("utf-8", "replace").strip())
 
 

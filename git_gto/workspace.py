@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional
 from git_gto import registry as R
 from git_gto import tags as T
 from git_gto.config import Config, parse_index, read_config
-from git_gto.errors import GtoError
+from git_gto.errors import ConfigError, GtoError
 from git_gto.gitrepo import OBJ_COMMIT, OBJ_TAG, GitRepo, TagObject
 
 if TYPE_CHECKING:
@@ -221,8 +221,8 @@ class Workspace:
                 continue
             if tag.target_type == OBJ_COMMIT:
                 usable.append(tag)
-            elif tag.target_type == OBJ_TAG and self._peel(tag.target):
-                usable.append(tag._replace(target=self._peel(tag.target), target_type=OBJ_COMMIT))
+            elif tag.target_type == OBJ_TAG and (commit := self._peel(tag.target)):
+                usable.append(tag._replace(target=commit, target_type=OBJ_COMMIT))
             elif T.parse_tag(tag.ref) is not None:  # only registry tags are worth a word
                 what = _TYPE_WORDS.get(tag.target_type, "missing object")
                 skipped.append(f"{tag.ref}: points to a {what}, not a commit")
@@ -235,10 +235,14 @@ class Workspace:
         shard = self.cache.shards.get(name)
         artifact = R.artifact_from_entries(name, shard.entries if shard else ())
         for commit in self._annotated.get(name, ()):
-            version = artifact.version_at(commit)
-            annotation = self.index_at(commit).get(name)
-            R.add_commit_event(version, R.commit_event(name, version.name, self.commit(commit), annotation))
+            self._add_commit_event(artifact, artifact.version_at(commit))
         return artifact
+
+    def _add_commit_event(self, artifact: R.Artifact, version: R.Version) -> None:
+        """The event of the version's commit, with what its artifacts.yaml says of the artifact."""
+        annotation = self.index_at(version.commit).get(artifact.name)
+        R.add_commit_event(version, R.commit_event(artifact.name, version.name,
+                                                   self.commit(version.commit), annotation))
 
     def _annotated_commits(self, all_branches: bool, all_commits: bool) -> List[str]:
         if not (all_branches or all_commits):
@@ -262,11 +266,11 @@ class Workspace:
     def _enrich(self, artifact: R.Artifact) -> None:
         for version in list(artifact.versions):
             try:
-                commit = self.commit(version.commit)
+                self._add_commit_event(artifact, version)
+            except ConfigError:
+                raise  # a broken artifacts.yaml is reported, as gto does
             except (GtoError, KeyError):
-                continue
-            annotation = self.index_at(version.commit).get(artifact.name)
-            R.add_commit_event(version, R.commit_event(artifact.name, version.name, commit, annotation))
+                continue  # a version on a commit that is not there
 
     def find_artifact(self, name: str) -> R.Artifact:
         found = self.registry().artifact(name)

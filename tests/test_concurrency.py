@@ -143,21 +143,29 @@ def test_lost_race_on_a_two_tag_assignment(repo):
     assert repo.git("rev-parse", "m@v0.0.1^{commit}") != c2
 
 
-def test_ref_locked_by_another_writer(repo, gto):
-    """Another writer holds `refs/tags/m@v1.0.0.lock` (as git does while it writes the ref):
-    a registry refusal naming the tag, not an unexpected error; nothing written."""
-    repo.commit("a")
-    lock = repo.path / ".git" / "refs" / "tags" / "m@v1.0.0.lock"
+def hold_ref_lock(repo, tag: str) -> Path:
+    """Another writer holds `refs/tags/TAG.lock`, as git does while it writes the ref."""
+    lock = repo.path / ".git" / "refs" / "tags" / f"{tag}.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     lock.write_text("")
-    result = gto("register", "m", "--version", "v1.0.0")
+    return lock
+
+
+def assert_locked_out(repo, result, tag: str) -> None:
+    """A registry refusal naming the tag, on one line, not an unexpected error; no tag."""
     assert result.exit_code == 1, result.stderr
-    assert repo.tags() == []
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert "m@v1.0.0" in lines[0]
+    assert tag in lines[0]
     assert "unexpected" not in lines[0].lower() and "FileLocked" not in lines[0]
     assert repo.tags() == []
+
+
+def test_ref_locked_by_another_writer(repo, gto):
+    """A ref being written by another process: refused, nothing written, the lock left alone."""
+    repo.commit("a")
+    lock = hold_ref_lock(repo, "m@v1.0.0")
+    assert_locked_out(repo, gto("register", "m", "--version", "v1.0.0"), "m@v1.0.0")
     assert lock.exists()
 
 
@@ -165,16 +173,8 @@ def test_locked_second_tag_rolls_back_the_first(repo, gto):
     """assign on an unregistered commit writes two tags; when the stage tag's ref is locked by
     another writer, the registration tag must not stay behind."""
     repo.commit("a")
-    lock = repo.path / ".git" / "refs" / "tags" / "m#prod#1.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    lock.write_text("")
-    result = gto("assign", "m", "--stage", "prod")
-    assert result.exit_code == 1, result.stderr
-    assert repo.tags() == []
-    assert len(result.stderr.splitlines()) == 1, result.stderr
-    assert "m#prod#1" in result.stderr
-    assert "unexpected" not in result.stderr.lower()
-    assert repo.tags() == []
+    hold_ref_lock(repo, "m#prod#1")
+    assert_locked_out(repo, gto("assign", "m", "--stage", "prod"), "m#prod#1")
     repo.fsck()
 
 

@@ -128,6 +128,14 @@ def without_nested_tags(path: Path) -> Path:
     return path
 
 
+def fresh_copy(templates, tmp_path: Path, layout: str):
+    """A private copy of a template registry (without its nested tags), and its manifest."""
+    source, info = templates[layout]
+    path = tmp_path / "repo"
+    shutil.copytree(source, path, symlinks=True)
+    return without_nested_tags(path), info
+
+
 def run(path: Path, *args: str, env: Dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """`git gto ARGS` in a subprocess, as a user runs it."""
     return subprocess.run(["git", "gto", *args], cwd=path, env={**os.environ, **(env or {})},
@@ -331,10 +339,7 @@ def test_same_output_with_and_without_cache(bench):
 
 @pytest.mark.parametrize("layout", ["loose", "packed"])
 def test_cache_follows_added_and_deleted_tags(templates, tmp_path, layout, gto_e2e):
-    source, info = templates[layout]
-    path = tmp_path / "repo"
-    shutil.copytree(source, path, symlinks=True)
-    without_nested_tags(path)
+    path, info = fresh_copy(templates, tmp_path, layout)
     before = all_reads(path)  # warm
     assert gto_e2e("register", "model-0000", "HEAD~1", cwd=path).exit_code == 0
     assert gto_e2e("assign", "model-0000", "--version", "v0.1.0", "--stage", "canary", cwd=path).exit_code == 0
@@ -357,10 +362,7 @@ def test_cache_follows_added_and_deleted_tags(templates, tmp_path, layout, gto_e
 
 
 def test_cache_survives_gc(templates, tmp_path):
-    source, _ = templates["loose"]
-    path = tmp_path / "repo"
-    shutil.copytree(source, path, symlinks=True)
-    without_nested_tags(path)
+    path, _ = fresh_copy(templates, tmp_path, "loose")
     expected = all_reads(path, NO_CACHE)
     all_reads(path)  # warm, from loose refs and loose objects
     git(path, "gc", "--quiet", "--prune=now")
@@ -381,10 +383,7 @@ GARBAGE = {
 def test_corrupt_cache_is_rebuilt(templates, tmp_path, garbage):
     import marshal
 
-    source, _ = templates["gc"]
-    path = tmp_path / "repo"
-    shutil.copytree(source, path, symlinks=True)
-    without_nested_tags(path)
+    path, _ = fresh_copy(templates, tmp_path, "gc")
     expected = all_reads(path, NO_CACHE)
     read_json(path, "show", "--json")  # writes the cache
     valid = cache_file(path).read_bytes()
@@ -399,10 +398,7 @@ def test_corrupt_cache_is_rebuilt(templates, tmp_path, garbage):
 
 
 def test_two_commands_at_once_on_a_fresh_repository(templates, tmp_path):
-    source, _ = templates["loose"]
-    path = tmp_path / "repo"
-    shutil.copytree(source, path, symlinks=True)
-    without_nested_tags(path)
+    path, _ = fresh_copy(templates, tmp_path, "loose")
     expected = read_json(path, "show", "--json", env=NO_CACHE)
     for round_ in range(2):
         shutil.rmtree(path / ".git" / "gto", ignore_errors=True)
@@ -427,10 +423,7 @@ def test_two_commands_at_once_on_a_fresh_repository(templates, tmp_path):
 def test_read_only_repository(templates, tmp_path):
     """Reading works when .git cannot be written. (As root chmod does not stop writes, so
     this also runs the case where the cache directory cannot be made: `gto` is a file.)"""
-    source, _ = templates["packed"]
-    path = tmp_path / "repo"
-    shutil.copytree(source, path, symlinks=True)
-    without_nested_tags(path)
+    path, _ = fresh_copy(templates, tmp_path, "packed")
     expected = read_json(path, "show", "--json", env=NO_CACHE)
     expected_history = read_json(path, "history", "--json", env=NO_CACHE)
     gitdir = path / ".git"
@@ -452,10 +445,7 @@ def test_read_only_repository(templates, tmp_path):
 
 
 def test_bare_repository(templates, tmp_path):
-    source, _ = templates["loose"]
-    path = tmp_path / "repo"
-    shutil.copytree(source, path, symlinks=True)
-    without_nested_tags(path)
+    path, _ = fresh_copy(templates, tmp_path, "loose")
     bare = tmp_path / "bare.git"
     git(tmp_path, "clone", "--quiet", "--bare", str(path), str(bare))
     elsewhere = tmp_path / "elsewhere"
