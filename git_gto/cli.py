@@ -34,6 +34,7 @@ COMMANDS = {
 }
 ALIASES = {"promote": "assign"}
 SECTIONS = ("Read the registry", "Change the registry", "Annotate artifacts", "Set up")
+INTERNAL_ERROR = 70  # an unexpected exception: a bug, never a refusal (sysexits' EX_SOFTWARE)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -183,8 +184,9 @@ def run(argv: List[str]) -> int:
         if isinstance(e, GtoError):
             print_error(e.prefix, e.message)
             return e.exit_code
-        print_error("fatal", f"unexpected error: {type(e).__name__}: {e}")
-        return 1
+        print_error("fatal", f"internal error: {type(e).__name__}: {e} "
+                             "(a bug in git-gto; GTO_DEBUG=1 shows the traceback)")
+        return INTERNAL_ERROR
 
 
 def _debug(argv: List[str]) -> bool:

@@ -43,6 +43,7 @@ def hermetic_git(tmp_path_factory, monkeypatch) -> None:
     monkeypatch.setenv("TZ", "UTC")
     monkeypatch.setenv("GTO_EMOJIS", "false")
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # subprocesses run this checkout's code
     monkeypatch.setenv("PATH", f"{BIN}{os.pathsep}{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
 
 
