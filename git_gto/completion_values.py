@@ -9,7 +9,7 @@ from typing import List, Optional
 
 
 def _workspace(repo: str):
-    from git_gto.api import Workspace
+    from git_gto.workspace import Workspace
 
     return Workspace(repo)
 

@@ -1,14 +1,14 @@
-"""Configuration (`.gto` and `GTO_*` variables) and the `artifacts.yaml` annotations."""
+"""Configuration: `.gto` (in the work tree, or as committed) and `GTO_*` variables on top."""
 
 from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from dataclasses import dataclass
+from typing import Any, List, Optional
 
-from git_gto.errors import ConfigError, GtoError
-from git_gto.tags import INVALID_NAME, is_name
+from git_gto.errors import ConfigError
+from git_gto.tags import is_name
 
 CONFIG_FILE = ".gto"
 DEFAULT_INDEX = "artifacts.yaml"
@@ -23,23 +23,7 @@ class Config:
     stages: Optional[List[str]] = None
     types: Optional[List[str]] = None
     index: str = DEFAULT_INDEX
-    enrichments: List[Any] = field(default_factory=list)
-    autoload_enrichments: bool = True
-    log_level: str = "INFO"
-    debug: bool = False
     emojis: bool = True
-
-    def check_stage(self, stage: str) -> None:
-        if not is_name(stage):
-            raise GtoError(INVALID_NAME.format(stage))
-        if self.stages is not None and stage not in self.stages:
-            raise GtoError(f"Stage '{stage}' is not allowed: allowed stages are {self.stages} (.gto)")
-
-    def check_type(self, type_: str) -> None:
-        if not is_name(type_):
-            raise GtoError(INVALID_NAME.format(type_))
-        if self.types is not None and type_ not in self.types:
-            raise GtoError(f"Type '{type_}' is not allowed: allowed types are {self.types} (.gto)")
 
 
 def _as_bool(value: Any, where: str) -> bool:
@@ -72,21 +56,23 @@ def _apply(config: Config, key: str, value: Any, where: str) -> None:
         if not isinstance(value, str) or not value:
             raise ConfigError(f"{where}: expected a file name, got {value!r}")
         config.index = value
-    elif key == "enrichments":
-        if not isinstance(value, list):
-            raise ConfigError(f"{where}: expected a list, got {value!r}")
-        config.enrichments = value
-    elif key in ("autoload_enrichments", "debug", "emojis"):
-        setattr(config, key, _as_bool(value, where))
-    elif key == "log_level":
-        config.log_level = str(value)
-    elif key == "config_file_name":
-        pass
+    elif key == "emojis":
+        config.emojis = _as_bool(value, where)
+    elif key in UNSUPPORTED:
+        raise ConfigError(f"{where}: not supported by git-gto ({UNSUPPORTED[key]})")
     else:
         raise ConfigError(f"{where}: unknown key")
 
 
-ENV_KEYS = ("stages", "types", "index", "enrichments", "autoload_enrichments", "log_level", "debug", "emojis")
+# gto's keys that git-gto does not honour: refused rather than silently ignored
+UNSUPPORTED = {
+    "enrichments": "it has no enrichment plugins; artifacts.yaml is always read",
+    "autoload_enrichments": "it has no enrichment plugins; artifacts.yaml is always read",
+    "log_level": "use -v, or GTO_LOG_LEVEL=DEBUG",
+    "debug": "use GTO_DEBUG=1 for tracebacks",
+    "config_file_name": "the file is always .gto",
+}
+ENV_KEYS = ("stages", "types", "index", "emojis")  # GTO_DEBUG, GTO_LOG_LEVEL: read by the cli
 
 
 def environment_config() -> Config:
@@ -104,7 +90,7 @@ def _apply_environment(config: Config) -> None:
             continue
         raw = upper[var]
         value: Any = raw
-        if key in ("stages", "types", "enrichments"):
+        if key in ("stages", "types"):
             try:
                 value = json.loads(raw)
             except ValueError:
@@ -112,90 +98,44 @@ def _apply_environment(config: Config) -> None:
         _apply(config, key, value, var)
 
 
-def read_config(worktree: Optional[str]) -> Config:
+def config_from_worktree(worktree: str) -> Config:
     """`.gto` at the work-tree root (uncommitted changes count), then `GTO_*` on top."""
-    config = Config()
-    if worktree:
-        path = os.path.join(worktree, CONFIG_FILE)
-        try:
-            with open(path, encoding="utf-8") as f:
-                text = f.read()
-        except FileNotFoundError:
-            text = ""
-        except OSError as e:
-            raise ConfigError(f"Wrong config file '{path}': {e.strerror}") from None
-        if text.strip():
-            import yaml
+    path = os.path.join(worktree, CONFIG_FILE)
+    try:
+        with open(path, "rb") as f:
+            text = f.read()
+    except FileNotFoundError:
+        text = b""
+    except OSError as e:
+        raise ConfigError(f"Wrong config file '{path}': {e.strerror}") from None
+    return parse_config(text, path)
 
-            try:
-                data = yaml.safe_load(text)
-            except yaml.YAMLError as e:
-                line = getattr(getattr(e, "problem_mark", None), "line", None)
-                at = f" (line {line + 1})" if line is not None else ""
-                raise ConfigError(f"Wrong config file '{path}': not valid YAML{at}") from None
-            if data is not None:
-                if not isinstance(data, dict):
-                    raise ConfigError(f"Wrong config file '{path}': expected a mapping of settings")
-                for key, value in data.items():
-                    try:
-                        _apply(config, str(key).lower(), value, f"{path}: '{key}'")
-                    except ConfigError as e:
-                        raise ConfigError(f"Wrong config file {e.message}") from None
+
+def config_at(source, commit: Optional[str]) -> Config:
+    """`.gto` as committed in `commit` (a bare repository has no work tree), then `GTO_*`."""
+    text = source.read_file(commit, CONFIG_FILE) if commit else None
+    return parse_config(text or b"", f"{CONFIG_FILE} in commit {commit[:7]}" if commit else CONFIG_FILE)
+
+
+def parse_config(text: bytes, where: str) -> Config:
+    """The settings of a `.gto` file's text (`where` names it in errors), `GTO_*` on top."""
+    config = Config()
+    if text.strip():
+        import yaml
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            line = getattr(getattr(e, "problem_mark", None), "line", None)
+            at = f" (line {line + 1})" if line is not None else ""
+            raise ConfigError(f"Wrong config file '{where}': not valid YAML{at}") from None
+        if data is not None:
+            if not isinstance(data, dict):
+                raise ConfigError(f"Wrong config file '{where}': expected a mapping of settings")
+            for key, value in data.items():
+                try:
+                    _apply(config, str(key).lower(), value, f"{where}: '{key}'")
+                except ConfigError as e:
+                    raise ConfigError(f"Wrong config file {e.message}") from None
     _apply_environment(config)
     return config
-
-
-# -- artifacts.yaml ---------------------------------------------------------------------
-
-ANNOTATION_FIELDS = ("type", "path", "virtual", "labels", "description", "custom")
-
-
-def default_annotation() -> Dict[str, Any]:
-    return {"type": None, "path": None, "virtual": True, "labels": [], "description": "", "custom": None}
-
-
-def parse_index(text: bytes | str, where: str) -> Dict[str, Dict[str, Any]]:
-    """Parse `artifacts.yaml`: name -> annotation with every field (defaults filled in)."""
-    import yaml
-
-    bad = ConfigError(f"{where} doesn't conform to GTO format (a mapping of artifact names to "
-                      "type, path, virtual, labels, description, custom)")
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise bad from None
-    if not isinstance(data, dict):
-        raise bad
-    out: Dict[str, Dict[str, Any]] = {}
-    for name, entry in data.items():
-        if not isinstance(name, str) or not is_name(name):
-            raise ConfigError(f"{where}: " + INVALID_NAME.format(name))
-        if not isinstance(entry, dict):
-            raise bad
-        annotation = default_annotation()
-        for key in ANNOTATION_FIELDS:
-            if key in entry:
-                annotation[key] = entry[key]
-        if annotation["type"] is not None and not isinstance(annotation["type"], str):
-            raise bad
-        if annotation["path"] is not None and not isinstance(annotation["path"], str):
-            raise bad
-        if not isinstance(annotation["virtual"], bool):
-            raise bad
-        labels = annotation["labels"]
-        if labels is None:
-            labels = annotation["labels"] = []
-        if not isinstance(labels, list) or not all(isinstance(v, str) for v in labels):
-            raise bad
-        if annotation["description"] is None:
-            annotation["description"] = ""
-        if not isinstance(annotation["description"], str):
-            raise bad
-        out[name] = annotation
-    return out
-
-
-def compact_annotation(annotation: Dict[str, Any]) -> Dict[str, Any]:
-    """The annotation without fields at their defaults (what `describe` prints)."""
-    defaults = default_annotation()
-    return {k: v for k, v in annotation.items() if v != defaults[k]}

@@ -71,6 +71,17 @@ all_commits_option = click.option(
 )
 
 
+def index_commit_options(command):
+    """What `annotate` and `remove` share: --commit, --push and -b."""
+    for option in reversed((
+        click.option("--commit", is_flag=True, help="Commit artifacts.yaml (alone) afterwards."),
+        click.option("--push", is_flag=True, help="Commit and push the commit to 'origin'."),
+        click.option("-b", "--branch", default=None, help="Branch to commit to (with a remote --repo)."),
+    )):
+        command = option(command)
+    return command
+
+
 def read_options(command):
     """What `show` and `history` share: -r, an optional NAME, -a/-A, --json and --plain."""
     for option in reversed((

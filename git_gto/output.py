@@ -12,10 +12,6 @@ import click
 NOTHING_FOUND = "Nothing found in the current workspace"
 
 
-def emojis() -> bool:
-    return os.environ.get("GTO_EMOJIS", "true").strip().lower() not in ("0", "false", "no", "off", "n", "f")
-
-
 def _colour(stream) -> bool:
     """Colour on a terminal, unless NO_COLOR is set (non-empty), TERM is dumb, or
     `git -c color.ui=never` says so."""
@@ -64,8 +60,8 @@ def message(text: str) -> None:
     click.echo(text, err=True)
 
 
-def success(text: str) -> str:
-    mark = "✅  " if emojis() else ""
+def success(text: str, emojis: bool) -> str:
+    mark = "✅  " if emojis else ""
     if _colour(sys.stdout):
         return click.style(mark + text, fg="green")
     return mark + text

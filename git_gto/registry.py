@@ -8,7 +8,7 @@ we deliberately differ.
 from __future__ import annotations
 
 from bisect import insort
-from typing import Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Protocol, Tuple
 
 from git_gto import tags as T
 from git_gto.versions import sort_versions
@@ -385,25 +385,36 @@ def artifact_from_entries(name: str, entries: Iterable[Entry]) -> Artifact:
     return artifact
 
 
+class ArtifactLoader(Protocol):
+    """What builds the artifacts of a registry (see `loader.RegistryLoader`)."""
+
+    def build(self, name: str) -> Artifact:
+        """The artifact from its tags (and the annotations of the commits read)."""
+
+    def enrich(self, artifact: Artifact) -> None:
+        """Add the annotation (commit) events of every version."""
+
+    def commit_time(self, sha: str) -> int:
+        """The committer time of a commit."""
+
+
 class Registry:
     """All artifacts, in the order gto first sees them; each one is built from its tags
-    only when first asked for."""
+    only when first asked for. `skipped`: odd tags left out, with the reason."""
 
-    def __init__(self, names: List[str], load: Callable[[str], Artifact]) -> None:
+    def __init__(self, names: List[str], loader: ArtifactLoader, skipped: List[str]) -> None:
         self.names = names
+        self.skipped = skipped
         self._known = set(names)
-        self._load = load
+        self._loader = loader
         self._built: Dict[str, Artifact] = {}
-        self.skipped: List[str] = []  # odd tags left out, with the reason
-        self.enricher: Optional[Callable[[Artifact], None]] = None
-        self.commit_time: Optional[Callable[[str], int]] = None
 
     def artifact(self, name: str, keep: bool = True) -> Optional[Artifact]:
         """The artifact called `name` (None if unknown); `keep=False` for a one-off look
         that should not hold memory."""
         found = self._built.get(name)
         if found is None and name in self._known:
-            found = self._load(name)
+            found = self._loader.build(name)
             if keep:
                 self._built[name] = found
         return found
@@ -411,13 +422,13 @@ class Registry:
     @property
     def artifacts(self) -> Dict[str, Artifact]:
         """Every artifact, built, in registry order."""
-        return {name: self.artifact(name) for name in self.names}
+        return {name: artifact for name in self.names if (artifact := self.artifact(name))}
 
     def enrich(self, artifact: Artifact) -> Artifact:
         """Add the annotation (commit) events of every version, once, when first needed."""
-        if not artifact.enriched and self.enricher is not None:
+        if not artifact.enriched:
             artifact.enriched = True
-            self.enricher(artifact)
+            self._loader.enrich(artifact)
             artifact._vstages.clear()
         return artifact
 
@@ -431,9 +442,7 @@ class Registry:
         newest = max((e.time for v in artifact.versions for e in v.events()), default=None)
         if newest is not None and newest >= deprecated_at:
             return True
-        if self.commit_time is None:
-            return False
-        return any(self.commit_time(v.commit) >= deprecated_at for v in artifact.versions)
+        return any(self._loader.commit_time(v.commit) >= deprecated_at for v in artifact.versions)
 
 
 def commit_event(artifact: str, version: str, commit, annotation: Optional[dict]) -> Event:

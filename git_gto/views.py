@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from git_gto.registry import COMMIT, Event, Version, VStage
+from git_gto.errors import UsageError
+from git_gto.registry import COMMIT, Artifact, Event, Version, VStage
 from git_gto.tags import is_hexsha
+
+if TYPE_CHECKING:
+    from git_gto.queries import ArtifactSummary, VersionRows
 
 _ZONES: Dict[int, dt.timezone] = {}
 
@@ -151,3 +155,44 @@ def state_json(registry) -> Dict[str, Any]:
         }
         for a in registry.artifacts.values()
     }}
+
+
+def registry_json(rows: List["ArtifactSummary"]) -> Dict[str, Any]:
+    """`show --json`: each artifact's latest version and stages."""
+    return {
+        r.name: {
+            "version": r.latest,
+            "stage": {s: ", ".join(v) if v else None for s, v in r.stages.items()},
+            "registered": r.registered,
+            "active": r.active,
+        } for r in rows
+    }
+
+
+def registry_rows(stages: List[str], rows: List["ArtifactSummary"]) -> List[List[Optional[str]]]:
+    """`show`'s table, by name: `*name` for an artifact only annotated."""
+    return [
+        [r.name if r.registered else f"*{r.name}", r.latest]
+        + [", ".join(short(v) or "" for v in r.stages[s]) if r.stages[s] else None for s in stages]
+        for r in sorted(rows, key=lambda r: r.name)
+    ]
+
+
+def registry_headers(stages: List[str]) -> List[str]:
+    return ["name", "latest"] + [f"#{s}" for s in stages]
+
+
+def version_rows(artifact: Artifact, rows: "VersionRows") -> List[List[Optional[str]]]:
+    """`show NAME`'s table: one row a version."""
+    table = []
+    for version, stages in rows:
+        if len(version.registrations) > 1:
+            raise UsageError(
+                f"version {version.name} of '{artifact.name}' has several registration tags; "
+                "use --json to see them"
+            )
+        label = artifact.name if artifact.is_registered else f"*{artifact.name}"
+        stage_names = list(dict.fromkeys(s.stage for s in stages))
+        table.append([label, short(version.name), ", ".join(stage_names),
+                      human_time(version.authoring), short(version.authoring.ref)])
+    return table

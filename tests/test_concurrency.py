@@ -14,9 +14,10 @@ from typing import List, Tuple
 
 import pytest
 
-from git_gto import api
+from git_gto import changes, publish
+from git_gto.workspace import Workspace
 from git_gto.errors import GtoError, TagExists
-from git_gto.gitrepo import GitRepo, NewTag
+from git_gto.git.repo import GitRepo, NewTag
 
 RACE_MESSAGES = ("already exists", "already was registered")
 
@@ -113,14 +114,14 @@ def test_lost_race_between_check_and_write(repo):
     c1 = repo.commit("a")
     c2 = repo.commit("b")
     repo.tick()
-    first = api.Workspace(str(repo.path))
-    second = api.Workspace(str(repo.path))
-    change1 = api.plan_register(first, "m", c1, version="v1.0.0")
-    change2 = api.plan_register(second, "m", c2, version="v1.0.0")
-    api.apply(first, change1, push=False)
+    first = Workspace(str(repo.path))
+    second = Workspace(str(repo.path))
+    change1 = changes.plan_register(first, "m", c1, version="v1.0.0")
+    change2 = changes.plan_register(second, "m", c2, version="v1.0.0")
+    publish.apply(first, change1, push=False)
     sha = repo.git("rev-parse", "refs/tags/m@v1.0.0")
     with pytest.raises(GtoError, match="tag 'm@v1.0.0' already exists"):
-        api.apply(second, change2, push=False)
+        publish.apply(second, change2, push=False)
     assert repo.tags() == ["m@v1.0.0"]
     assert repo.git("rev-parse", "refs/tags/m@v1.0.0") == sha
     assert repo.git("rev-parse", "m@v1.0.0^{commit}") == c1
@@ -133,12 +134,12 @@ def test_lost_race_on_a_two_tag_assignment(repo):
     repo.commit("a")
     c2 = repo.commit("b")
     repo.tick()
-    mine = api.Workspace(str(repo.path))
-    change = api.plan_assign(mine, "m", "prod")
+    mine = Workspace(str(repo.path))
+    change = changes.plan_assign(mine, "m", "prod")
     assert [c.tag for c in change.created] == ["m@v0.0.1", "m#prod#1"]
     repo.git("tag", "-a", "m@v0.0.1", "-m", "theirs", "HEAD~1")
     with pytest.raises(GtoError, match="already exists"):
-        api.apply(mine, change, push=False)
+        publish.apply(mine, change, push=False)
     assert repo.tags() == ["m@v0.0.1"]
     assert repo.git("rev-parse", "m@v0.0.1^{commit}") != c2
 

@@ -19,13 +19,13 @@ from typing import Dict
 
 import pytest
 
-from git_gto import gitrepo
-from git_gto.gitrepo import GitRepo
+from git_gto.git import objects as gitobjects
+from git_gto.git.repo import GitRepo
 
 ROOT = Path(__file__).resolve().parent.parent
 MKREPO = ROOT.parent / "shared" / "bench" / "mkrepo.py"
 MKREPO_ARGS = ["--artifacts", "8", "--versions", "6", "--stages", "3", "--nested-every", "2", "--with-yaml"]
-TYPES = {"commit": gitrepo.OBJ_COMMIT, "tree": gitrepo.OBJ_TREE, "blob": gitrepo.OBJ_BLOB, "tag": gitrepo.OBJ_TAG}
+TYPES = {"commit": gitobjects.OBJ_COMMIT, "tree": gitobjects.OBJ_TREE, "blob": gitobjects.OBJ_BLOB, "tag": gitobjects.OBJ_TAG}
 LAYOUTS = ["loose", "packed", "gc"]
 ODD_TAGS = ["lw@v1.0.0", "lw#prod#7", "lwtree", "zone-east@v1.0.0", "zone-west@v2.0.0", "nt@v1.0.0",
             "nt#prod", "nested-plain", "treetag@v1.0.0", "blobtag@v1.0.0", "release-1.0", "copy@v1.0.0",
@@ -230,11 +230,11 @@ def test_odd_tags_are_scanned_with_their_target_type(bench):
     path, info = bench
     refs, annotated = scanned(path)
     inner_sha = refs["nt@v1.0.0"]
-    assert annotated["nt#prod"][1:3] == (inner_sha, gitrepo.OBJ_TAG)
-    assert annotated["nested-plain"][1:3] == (inner_sha, gitrepo.OBJ_TAG)
-    assert annotated["treetag@v1.0.0"][1:3] == (info["tree"], gitrepo.OBJ_TREE)
-    assert annotated["blobtag@v1.0.0"][1:3] == (info["blob"], gitrepo.OBJ_BLOB)
-    assert annotated["nt@v1.0.0"][1:3] == (info["older"], gitrepo.OBJ_COMMIT)
+    assert annotated["nt#prod"][1:3] == (inner_sha, gitobjects.OBJ_TAG)
+    assert annotated["nested-plain"][1:3] == (inner_sha, gitobjects.OBJ_TAG)
+    assert annotated["treetag@v1.0.0"][1:3] == (info["tree"], gitobjects.OBJ_TREE)
+    assert annotated["blobtag@v1.0.0"][1:3] == (info["blob"], gitobjects.OBJ_BLOB)
+    assert annotated["nt@v1.0.0"][1:3] == (info["older"], gitobjects.OBJ_COMMIT)
     east = annotated["zone-east@v1.0.0"]
     assert east[3:] == ("Zoë Tagger", "zoe@example.com", 1700000100, 5 * 3600 + 1800,
                         "custom message  \nsecond line")
@@ -471,7 +471,7 @@ def test_a_large_cold_read_is_shared_with_a_second_process(bench, monkeypatch):
     import contextlib
     import io
 
-    from git_gto import workspace
+    from git_gto import loader
     from git_gto.cli import run as run_in_process
 
     path, _ = bench
@@ -484,7 +484,7 @@ def test_a_large_cold_read_is_shared_with_a_second_process(bench, monkeypatch):
         forks.append(1)
         return real_fork()
 
-    monkeypatch.setattr(workspace, "PARALLEL_READ_MIN", 1)
+    monkeypatch.setattr(loader, "PARALLEL_READ_MIN", 1)
     monkeypatch.setattr(os, "fork", counting_fork)
     monkeypatch.setenv("GTO_NO_CACHE", "1")
     monkeypatch.chdir(path)

@@ -17,10 +17,10 @@ WHAT = {
 
 def apply_and_report(ws, change, push: bool) -> None:
     """Write the change (atomically, pushing if asked) and tell the user what happened."""
-    from git_gto import api
+    from git_gto import publish
 
-    api.apply(ws, change, push)
-    pushed = push or ws.remote_url is not None
+    publish.apply(ws, change, push)
+    pushed = publish.pushes(ws, push)
     for created in change.created:
         output.message(f"Created git tag '{created.tag}' that " + WHAT[created.kind].format(version=created.version))
     for tag, _ in change.deleted:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from git_gto.options import complete_artifacts, repo_option
+from git_gto.options import complete_artifacts, index_commit_options, repo_option
 
 
 @click.command("annotate")
@@ -18,40 +18,20 @@ from git_gto.options import complete_artifacts, repo_option
 @click.option("--label", "labels", multiple=True, help="A label to add (repeatable).")
 @click.option("-d", "--description", default=None, help="A description.")
 @click.option("-c", "--custom", default=None, help="Custom metadata (a string).")
-@click.option("--commit", is_flag=True, help="Commit artifacts.yaml (alone) afterwards.")
-@click.option("--push", is_flag=True, help="Commit and push the commit to 'origin'.")
-@click.option("-b", "--branch", default=None, help="Branch to commit to (with a remote --repo).")
+@index_commit_options
 def command(repo, name, type_, path, must_exist, allow_same_path, labels, description, custom,
             commit, push, branch):
     """Add or update the annotation of artifact NAME in artifacts.yaml (in the work tree;
     commit it to publish it)."""
-    from git_gto import annotations, api, output
+    from git_gto import changes, index, output, publish
+    from git_gto.workspace import Workspace
 
-    with api.Workspace(repo) as ws:
-        _checkout(ws, branch)
-        _check_push(ws, push)
-        annotations.annotate(ws, name, type_, path, must_exist, allow_same_path, list(labels),
-                             description, custom)
+    with Workspace(repo) as ws:
+        publish.switch_branch(ws, branch)
+        changes.check_annotation(ws, name, list(labels), type_, path if must_exist else None)
+        publish.update_index(
+            ws, lambda entries: index.annotate(entries, name, type_, path, must_exist, allow_same_path,
+                                               list(labels), description, custom),
+            index.commit_message(name, type_, path), commit, push,
+        )
         output.message(f"Updated `{ws.config.index}`")
-        if commit or push or ws.remote_url:
-            annotations.commit_index(ws, annotations.commit_message(name, type_, path), push)
-
-
-def _check_push(ws, push: bool) -> None:
-    """Refuse --push without an 'origin' before anything is written."""
-    from git_gto import api
-    from git_gto.errors import GtoError
-
-    if (push or ws.remote_url) and not api.has_remote(ws):
-        raise GtoError("cannot push: the repository has no remote 'origin' (nothing was written)")
-
-
-def _checkout(ws, branch):
-    if branch:
-        import subprocess
-
-        from git_gto.errors import UsageError
-
-        if not ws.remote_url:
-            raise UsageError("--branch works with a remote --repo only")
-        subprocess.run(["git", "checkout", "--quiet", branch], cwd=ws.repo.worktree, check=True)

@@ -26,11 +26,12 @@ from git_gto.options import (
 def command(repo, name, ref, version, stage, message, simple, force, push, skip_registration):
     """Assign STAGE to a version of NAME: the one at REF (default HEAD, registered on the
     way if needed) or the one given by --version. Tag: NAME#STAGE#N."""
-    from git_gto import api
+    from git_gto import changes
     from git_gto.commands._writing import apply_and_report
+    from git_gto.workspace import Workspace
 
-    with api.Workspace(repo) as ws:
-        change = api.plan_assign(
+    with Workspace(repo) as ws:
+        change = changes.plan_assign(
             ws, name, stage, ref=ref, version=version, message=message, simple=simple,
             force=force, skip_registration=skip_registration,
         )

@@ -20,13 +20,14 @@ def command(repo, ref, as_json, show_name, show_version, show_event, show_stage)
 
     Prints nothing, successfully, when REF is not a GTO tag.
     """
-    from git_gto import api, output, views
+    from git_gto import output, queries, views
     from git_gto.errors import UsageError
+    from git_gto.workspace import Workspace
 
     if sum([as_json, show_name, show_version, show_event, show_stage]) > 1:
         raise UsageError("Only one output formatting flag is allowed")
-    with api.Workspace(repo) as ws:
-        events = api.check_ref(ws, ref)
+    with Workspace(repo) as ws:
+        events = queries.check_ref(ws, ref)
     if not events:
         return
     event = events[0]
@@ -41,4 +42,4 @@ def command(repo, ref, as_json, show_name, show_version, show_event, show_stage)
     elif show_stage:
         output.print_lines([event.stage] if event.stage else [])
     else:
-        output.print_lines([output.success(event.sentence())])
+        output.print_lines([output.success(event.sentence(), ws.config.emojis)])

@@ -28,18 +28,19 @@ def command(repo, name, version, stage, ref, message, simple, force, delete, pus
     NAME: deprecate the artifact (NAME@deprecated). NAME VERSION: deregister the version
     (NAME@VERSION!). NAME VERSION STAGE: unassign the stage (NAME#STAGE!#N).
     """
-    from git_gto import api
+    from git_gto import changes
     from git_gto.commands._writing import apply_and_report
+    from git_gto.workspace import Workspace
     from git_gto.errors import UsageError
 
     common = dict(message=message, simple=simple, force=force, delete=delete)
     if ref is not None and version is not None:
         raise UsageError("--ref goes with NAME alone")
-    with api.Workspace(repo) as ws:
+    with Workspace(repo) as ws:
         if stage is not None:
-            change = api.plan_unassign(ws, name, version, stage, **common)
+            change = changes.plan_unassign(ws, name, version, stage, **common)
         elif version is not None:
-            change = api.plan_deregister(ws, name, version, **common)
+            change = changes.plan_deregister(ws, name, version, **common)
         else:
-            change = api.plan_deprecate(ws, name, ref=ref, **common)
+            change = changes.plan_deprecate(ws, name, ref=ref, **common)
         apply_and_report(ws, change, push)

@@ -12,14 +12,15 @@ from git_gto.options import read_options
 @click.option("--ascending", "--asc", is_flag=True, help="Oldest event first.")
 def command(repo, name, all_branches, all_commits, as_json, plain, ascending):
     """Show the journal of registrations, assignments and deprecations, newest first."""
-    from git_gto import api, output, views
+    from git_gto import output, queries, views
     from git_gto.errors import UsageError
+    from git_gto.loader import scope_of
+    from git_gto.workspace import Workspace
 
     if as_json and plain:
         raise UsageError("Only one output format allowed")
-    with api.Workspace(repo) as ws:
-        ws.registry(all_branches=all_branches, all_commits=all_commits)
-        events = api.history(ws, name, ascending)
+    with Workspace(repo, scope_of(all_branches, all_commits)) as ws:
+        events = queries.history(ws, name, ascending)
         if as_json:
             output.print_json_list(views.history_json(e) for e in events)
         else:

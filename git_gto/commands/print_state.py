@@ -11,10 +11,11 @@ from git_gto.options import repo_option
 @repo_option
 def command(repo):
     """Print the registry's internal state as JSON."""
-    from git_gto import api, output, views
+    from git_gto import output, views
+    from git_gto.workspace import Workspace
 
-    with api.Workspace(repo) as ws:
-        reg = ws.registry()
+    with Workspace(repo) as ws:
+        reg = ws.registry
         for artifact in reg.artifacts.values():
             reg.enrich(artifact)
         output.print_json(views.state_json(reg))

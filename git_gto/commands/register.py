@@ -24,12 +24,13 @@ from git_gto.options import (
 @push_option
 def command(repo, name, ref, version, message, simple, force, bump_major, bump_minor, bump_patch, push):
     """Register a version of artifact NAME at REF (default HEAD) with a tag NAME@vX.Y.Z."""
-    from git_gto import api
+    from git_gto import changes
     from git_gto.commands._writing import apply_and_report
+    from git_gto.workspace import Workspace
 
     bumps = [p for p, on in (("major", bump_major), ("minor", bump_minor), ("patch", bump_patch)) if on]
-    with api.Workspace(repo) as ws:
-        change = api.plan_register(
+    with Workspace(repo) as ws:
+        change = changes.plan_register(
             ws, name, ref, version=version, message=message, simple=simple, force=force,
             bump=bumps[0] if bumps else None, bumps_given=len(bumps),
         )

@@ -4,24 +4,20 @@ from __future__ import annotations
 
 import click
 
-from git_gto.options import complete_artifacts, repo_option
+from git_gto.options import complete_artifacts, index_commit_options, repo_option
 
 
 @click.command("remove")
 @repo_option
 @click.argument("name", shell_complete=complete_artifacts)
-@click.option("--commit", is_flag=True, help="Commit artifacts.yaml (alone) afterwards.")
-@click.option("--push", is_flag=True, help="Commit and push the commit to 'origin'.")
-@click.option("-b", "--branch", default=None, help="Branch to commit to (with a remote --repo).")
+@index_commit_options
 def command(repo, name, commit, push, branch):
     """Remove the annotation of artifact NAME from artifacts.yaml (in the work tree)."""
-    from git_gto import annotations, api, output
-    from git_gto.commands.annotate import _check_push, _checkout
+    from git_gto import index, output, publish
+    from git_gto.workspace import Workspace
 
-    with api.Workspace(repo) as ws:
-        _checkout(ws, branch)
-        _check_push(ws, push)
-        annotations.remove(ws, name)
+    with Workspace(repo) as ws:
+        publish.switch_branch(ws, branch)
+        publish.update_index(ws, lambda entries: index.remove(entries, name, ws.config.index),
+                             index.commit_message(name, removed=True), commit, push)
         output.message(f"Updated `{ws.config.index}`")
-        if commit or push or ws.remote_url:
-            annotations.commit_index(ws, annotations.commit_message(name, removed=True), push)

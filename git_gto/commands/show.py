@@ -29,8 +29,10 @@ def command(repo, name, all_branches, all_commits, as_json, plain, show_name, sh
 
     NAME may be an artifact, NAME@latest (or @greatest), NAME@vX.Y.Z or NAME#STAGE.
     """
-    from git_gto import api, output, views
+    from git_gto import output, queries, views
     from git_gto.errors import UsageError
+    from git_gto.loader import scope_of
+    from git_gto.workspace import Workspace
 
     columns = {"name": show_name, "version": show_version, "stage": show_stage, "ref": show_ref}
     if sum([as_json, plain, *columns.values()]) > 1:
@@ -39,49 +41,26 @@ def command(repo, name, all_branches, all_commits, as_json, plain, show_name, sh
     limits = dict(registered_only=registered_only, deprecated=deprecated,
                   assignments_per_version=assignments_per_version,
                   versions_per_stage=versions_per_stage, sort=sort)
-    with api.Workspace(repo) as ws:
-        ws.registry(all_branches=all_branches, all_commits=all_commits)
+    with Workspace(repo, scope_of(all_branches, all_commits)) as ws:
         if name is None:
-            stages, rows = api.show_registry(ws, **limits)
+            stages, rows = queries.show_registry(ws, **limits)
             if as_json:
-                output.print_json({
-                    r.name: {
-                        "version": r.latest,
-                        "stage": {s: ", ".join(v) if v else None for s, v in r.stages.items()},
-                        "registered": r.registered,
-                        "active": r.active,
-                    } for r in rows
-                })
+                output.print_json(views.registry_json(rows))
                 return
-            rows.sort(key=lambda r: r.name)
-            table = [
-                [r.name if r.registered else f"*{r.name}", r.latest]
-                + [", ".join(views.short(v) for v in r.stages[s]) if r.stages[s] else None for s in stages]
-                for r in rows
-            ]
+            table = views.registry_rows(stages, rows)
             if column == "name":
                 output.print_lines(row[0] for row in table)
             elif column:
                 if table:
                     raise UsageError(f"Cannot apply --{column}")
             else:
-                output.print_table(["name", "latest"] + [f"#{s}" for s in stages], table, plain)
+                output.print_table(views.registry_headers(stages), table, plain)
             return
-        artifact, rows = api.show_versions(ws, name, **limits)
+        artifact, versions = queries.show_versions(ws, name, **limits)
         if as_json:
-            output.print_json([views.version_json(v, stages) for v, stages in rows])
+            output.print_json([views.version_json(v, stages) for v, stages in versions])
             return
-        table = []
-        for version, stages in rows:
-            if len(version.registrations) > 1:
-                raise UsageError(
-                    f"version {version.name} of '{artifact.name}' has several registration tags; "
-                    "use --json to see them"
-                )
-            label = artifact.name if artifact.is_registered else f"*{artifact.name}"
-            stage_names = list(dict.fromkeys(s.stage for s in stages))
-            table.append([label, views.short(version.name), ", ".join(stage_names),
-                          views.human_time(version.authoring), views.short(version.authoring.ref)])
+        table = views.version_rows(artifact, versions)
         if column == "name":
             if table:
                 raise UsageError("Cannot apply --name")

@@ -1,0 +1,125 @@
+"""Git objects as the registry needs them: identities, tag objects and commits, parsed from
+their raw bytes (header by header, without dulwich's full parse and re-hash)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Dict, NamedTuple, Optional, Tuple
+
+OBJ_COMMIT, OBJ_TREE, OBJ_BLOB, OBJ_TAG = 1, 2, 3, 4
+TYPE_NAMES = {b"commit": OBJ_COMMIT, b"tree": OBJ_TREE, b"blob": OBJ_BLOB, b"tag": OBJ_TAG}
+
+
+class Identity(NamedTuple):
+    """A tagger or committer: name, email, epoch seconds and UTC offset in seconds."""
+
+    name: str
+    email: str
+    time: int
+    offset: int
+
+
+class TagObject(NamedTuple):
+    """What the registry needs of an annotated tag (a tuple: tens of thousands are made)."""
+
+    ref: str  # the tag name (refs/tags/ stripped)
+    sha: str  # the tag object
+    target: str  # the object it points at, one level down
+    target_type: int
+    tagger: Optional[Identity]
+    message: str  # stripped of surrounding white space
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    tree: str
+    author: Identity
+    committer: Identity
+    message: str  # raw, trailing newline kept
+
+
+def parse_identity(line: bytes) -> Optional[Identity]:
+    """`Name <email> 1700000000 +0100` -> Identity (string operations: this runs per tag)."""
+    lt = line.find(b"<")
+    gt = line.find(b">", lt)
+    if lt < 0 or gt < 0:
+        return None
+    when = line[gt + 1:].split()
+    try:
+        epoch = int(when[0]) if when else 0
+    except ValueError:
+        return None
+    offset = 0
+    if len(when) > 1 and len(when[1]) == 5 and when[1][1:].isdigit():
+        tz = when[1]
+        offset = (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60) * (-1 if tz[:1] == b"-" else 1)
+    return Identity(
+        line[:lt].rstrip().decode("utf-8", "replace"),
+        line[lt + 1:gt].decode("utf-8", "replace"),
+        epoch,
+        offset,
+    )
+
+
+def split_object(raw: bytes) -> Tuple[Dict[bytes, bytes], bytes]:
+    """Headers (first occurrence of each) and body of a commit or tag object."""
+    head, _, body = raw.partition(b"\n\n")
+    headers: Dict[bytes, bytes] = {}
+    for line in head.split(b"\n"):
+        if line[:1] == b" ":  # continuation (gpgsig, mergetag)
+            continue
+        key, _, value = line.partition(b" ")
+        headers.setdefault(key, value)
+    return headers, body
+
+
+_TAG_HEAD = re.compile(
+    rb"object ([0-9a-f]{40})\ntype (\w+)\ntag [^\n]*\ntagger ([^<\n]*?) ?<([^>\n]*)> (\d+) ([+-])(\d\d)(\d\d)\n\n"
+)
+
+
+def parse_tag_object(ref: str, sha: str, raw: bytes) -> TagObject:
+    """Parse a tag object's headers (object, type, tagger) and message: one regular
+    expression for the usual layout, a line by line reading for anything else."""
+    m = _TAG_HEAD.match(raw)
+    if m:
+        target, type_name, name, email, epoch, sign, hours, minutes = m.groups()
+        offset = (int(hours) * 3600 + int(minutes) * 60) * (-1 if sign == b"-" else 1)
+        return TagObject(
+            ref, sha, target.decode("ascii"), TYPE_NAMES.get(type_name, 0),
+            Identity(name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), int(epoch), offset),
+            raw[m.end():].decode("utf-8", "replace").strip(),
+        )
+    headers, body = split_object(raw)
+    tagger = parse_identity(headers[b"tagger"]) if b"tagger" in headers else None
+    return TagObject(ref, sha, headers.get(b"object", b"").decode("ascii"),
+                     TYPE_NAMES.get(headers.get(b"type", b""), 0), tagger,
+                     body.decode("utf-8", "replace").strip())
+
+
+def parse_commit(sha: str, raw: bytes) -> CommitInfo:
+    headers, body = split_object(raw)
+    author = parse_identity(headers[b"author"])
+    committer = parse_identity(headers[b"committer"])
+    if author is None or committer is None:
+        raise KeyError(sha)  # a commit git itself would call broken
+    return CommitInfo(
+        sha=sha,
+        tree=headers[b"tree"].decode("ascii"),
+        author=author,
+        committer=committer,
+        message=body.decode("utf-8", "replace"),
+    )
+
+
+def tag_target(raw: bytes) -> str:
+    """The object a tag object points at."""
+    return split_object(raw)[0][b"object"].decode("ascii")
+
+
+def parents(raw: bytes) -> list:
+    """The parent ids of a commit object, in order."""
+    head, _, _ = raw.partition(b"\n\n")
+    return [l[7:].decode("ascii") for l in head.split(b"\n") if l.startswith(b"parent ")]

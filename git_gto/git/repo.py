@@ -1,0 +1,283 @@
+"""A local repository: the git layer's one entry point for the code above it. It is the
+local tag source of the registry (refs, tag objects, commits, files at a commit) and the
+place tags are written."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Optional, Tuple
+
+from git_gto.errors import GtoError, TagExists
+from git_gto.git import refs as R
+from git_gto.git.discover import Location, discover
+from git_gto.git.objects import (
+    OBJ_COMMIT, OBJ_TAG, CommitInfo, Identity, TagObject, parse_commit, parse_tag_object,
+    split_object, tag_target,
+)
+
+
+@dataclass(frozen=True)
+class NewTag:
+    name: str
+    target: str
+    message: str
+
+
+class GitRepo:
+    """A repository found the way git finds it; dulwich is opened once, when first needed."""
+
+    def __init__(self, location: Location):
+        self.location = location
+        self._dulwich = None
+        self._refs = R.RefSnapshot(location.commondir)
+
+    @classmethod
+    def discover(cls, path: Optional[str] = None) -> "GitRepo":
+        """Open the repository at or above `path` (default: the current directory)."""
+        return cls(discover(path))
+
+    @property
+    def controldir(self) -> str:
+        return self.location.controldir
+
+    @property
+    def worktree(self) -> Optional[str]:
+        return self.location.worktree
+
+    @property
+    def commondir(self) -> str:
+        return self.location.commondir
+
+    @property
+    def dulwich(self):
+        """The dulwich Repo, opened once per process."""
+        if self._dulwich is None:
+            from dulwich.repo import Repo
+
+            kwargs = {"controldir": self.controldir}
+            if self.worktree:
+                kwargs["worktree"] = self.worktree
+            self._dulwich = Repo(**kwargs)
+        return self._dulwich
+
+    def close(self) -> None:
+        """Release dulwich's open pack files, if it was used."""
+        if self._dulwich is not None:
+            self._dulwich.close()
+            self._dulwich = None
+
+    # -- refs ------------------------------------------------------------------------------
+    def tags_fingerprint(self) -> bytes:
+        return self._refs.fingerprint()
+
+    def tag_refs(self) -> Dict[str, str]:
+        return self._refs.tags()
+
+    def tag_names(self) -> List[str]:
+        return self._refs.tag_names()
+
+    def has_tag(self, name: str) -> bool:
+        """Is there a tag of that name (from the refs, never from a cache)?"""
+        return self._refs.has_tag(name)
+
+    def read_ref(self, name: str) -> Optional[str]:
+        return R.read_ref(self.controldir, self.commondir, self._refs, name)
+
+    def head(self) -> Optional[str]:
+        """The commit HEAD points at, or None in a repository without commits."""
+        return self.read_ref("HEAD")
+
+    def branches(self) -> Dict[str, str]:
+        return {
+            name.decode(): sha.decode()
+            for name, sha in self.dulwich.refs.as_dict(b"refs/heads").items()
+        }
+
+    def remote_url(self, remote: str) -> Optional[str]:
+        """The URL of a configured remote, None if there is no such remote."""
+        try:
+            value = self.dulwich.get_config().get((b"remote", remote.encode()), b"url")
+        except KeyError:
+            return None
+        return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+    def config_value(self, section: str, key: str) -> Optional[str]:
+        """A value from git's configuration files as dulwich reads them (None if unset)."""
+        try:
+            value = self.dulwich.get_config_stack().get(section.encode(), key.encode())
+        except KeyError:
+            return None
+        return value.decode("utf-8") if isinstance(value, bytes) else value
+
+    # -- objects ---------------------------------------------------------------------------
+    def read_tag_objects(self, refs: Iterable[Tuple[str, str]]) -> Dict[str, Optional[TagObject]]:
+        """Read the objects behind refs: tag name -> TagObject, or None for non-tags."""
+        refs = list(refs)
+        raw = self.raw_objects({sha for _, sha in refs})
+        out: Dict[str, Optional[TagObject]] = {}
+        for name, sha in refs:
+            found = raw.get(sha)
+            out[name] = parse_tag_object(name, sha, found[1]) if found and found[0] == OBJ_TAG else None
+        return out
+
+    def annotated_tags(self) -> List[TagObject]:
+        """Every annotated tag, parsed (no cache); lightweight tags are left out."""
+        objects = self.read_tag_objects(self.tag_refs().items())
+        return [tag for tag in objects.values() if tag is not None]
+
+    def raw_objects(self, shas: Iterable[str]) -> Dict[str, Tuple[int, bytes]]:
+        """(type, content) of objects, read straight from the packs in offset order;
+        deltified and loose objects go through dulwich. Missing ones are left out."""
+        from git_gto.git.packs import read_undeltified
+
+        store = self.dulwich.object_store
+        pending = set(shas)
+        out: Dict[str, Tuple[int, bytes]] = {}
+        for pack in list(store.packs):
+            if not pending:
+                break
+            read_undeltified(pack, pending, out)
+        for sha in list(pending):
+            try:
+                out[sha] = store.get_raw(sha.encode("ascii"))
+            except KeyError:
+                continue
+        return out
+
+    def read_commit(self, sha: str) -> CommitInfo:
+        """The commit `sha` names (peeling tags); KeyError if it is missing."""
+        store = self.dulwich.object_store
+        type_num, raw = store.get_raw(sha.encode("ascii"))
+        while type_num == OBJ_TAG:
+            sha = tag_target(raw)
+            type_num, raw = store.get_raw(sha.encode("ascii"))
+        if type_num != OBJ_COMMIT:
+            raise GtoError(f"object {sha} is not a commit")
+        return parse_commit(sha, raw)
+
+    def resolve(self, rev: str) -> str:
+        from git_gto.git.revisions import resolve
+
+        return resolve(self, rev)
+
+    def _lookup(self, commit_sha: str, path: str):
+        """(mode, sha) of `path` in a commit's tree; KeyError if it is not there."""
+        from dulwich.object_store import tree_lookup_path
+
+        tree = self.read_commit(commit_sha).tree
+        return tree_lookup_path(self.dulwich.object_store.__getitem__, tree.encode("ascii"), path.encode())
+
+    def read_file(self, commit_sha: str, path: str) -> Optional[bytes]:
+        """The content of `path` in a commit, or None if it is not there."""
+        try:
+            _mode, sha = self._lookup(commit_sha, path)
+        except KeyError:
+            return None
+        obj = self.dulwich.object_store[sha]
+        return obj.data if obj.type_name == b"blob" else None
+
+    def path_exists(self, commit_sha: str, path: str) -> bool:
+        try:
+            self._lookup(commit_sha, path)
+        except KeyError:
+            return False
+        return True
+
+    def first_parent_history(self, sha: str) -> List[str]:
+        out = []
+        seen = set()
+        current: Optional[str] = sha
+        while current and current not in seen:
+            seen.add(current)
+            out.append(current)
+            raw = self.dulwich.object_store.get_raw(current.encode())[1]
+            parent = split_object(raw)[0].get(b"parent")
+            current = parent.decode() if parent else None
+        return out
+
+    # -- writing tags ---------------------------------------------------------------------
+    def tagger(self) -> Identity:
+        """The tagger git would use: GIT_COMMITTER_* first, then user.name/user.email."""
+        from git_gto.git.identity import tagger
+
+        return tagger(self.config_value)
+
+    def create_tags(self, tags: List[NewTag]) -> None:
+        """Create annotated tags, all or none: any existing name makes the whole call fail."""
+        from dulwich.objects import Commit, Tag
+        from dulwich.refs import check_ref_format
+
+        for tag in tags:
+            if not check_ref_format((R.TAGS_PREFIX + tag.name).encode()):
+                raise GtoError(f"'{tag.name}' is not a valid Git tag name (see git check-ref-format)")
+            if self.has_tag(tag.name):
+                raise TagExists(f"tag '{tag.name}' already exists")
+        identity = self.tagger()
+        objects = []
+        for tag in tags:
+            obj = Tag()
+            obj.name = tag.name.encode()
+            obj.object = (Commit, tag.target.encode())
+            obj.tagger = f"{identity.name} <{identity.email}>".encode()
+            obj.tag_time = identity.time
+            obj.tag_timezone = identity.offset
+            obj.message = tag.message.encode() + b"\n"
+            objects.append(obj)
+        store = self.dulwich.object_store
+        for obj in objects:
+            _add_object(store, obj)
+        created: List[str] = []
+        try:
+            for tag, obj in zip(tags, objects):
+                if not R.add_tag_ref(self.commondir, tag.name, obj.id):
+                    raise TagExists(f"tag '{tag.name}' already exists")
+                created.append(tag.name)
+        except BaseException:
+            self.delete_tags(created)
+            raise
+        finally:
+            self._forget_refs()
+
+    def delete_tags(self, names: Iterable[str]) -> None:
+        """Delete tags, all or none: if one cannot be deleted, those already deleted are
+        put back."""
+        names = list(names)
+        shas = {name: self.tag_refs().get(name, "") for name in names}
+        deleted: List[Tuple[str, str]] = []
+        try:
+            for name in names:
+                R.remove_tag_ref(self.dulwich.refs, name)
+                deleted.append((name, shas[name]))
+        except BaseException:
+            self._forget_refs()
+            self.restore_tags(deleted)
+            raise
+        finally:
+            self._forget_refs()
+
+    def restore_tags(self, tags: Iterable[Tuple[str, str]]) -> None:
+        """Put deleted tags back (their objects are still in the object store)."""
+        for name, sha in tags:
+            if sha:
+                R.add_tag_ref(self.commondir, name, sha.encode())
+        self._forget_refs()
+
+    def _forget_refs(self) -> None:
+        self._refs = R.RefSnapshot(self.commondir)
+
+
+def _add_object(store, obj) -> None:
+    """Store an object; when another process is writing the very same object (same id,
+    same bytes), wait for it rather than fail."""
+    from dulwich.file import FileLocked
+
+    for _ in range(50):
+        try:
+            store.add_object(obj)
+            return
+        except FileLocked:
+            if obj.id in store:
+                return
+            time.sleep(0.02)
+    raise GtoError(f"object {obj.id.decode()} is locked by another process (a stale .lock file?)")

@@ -1,0 +1,65 @@
+"""The one way git-gto runs the `git` program: in the repository's directory, with one
+environment policy, and git's own words kept for the user."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+from typing import Dict, Optional
+
+from git_gto.errors import GtoError
+from git_gto.git.discover import Location
+
+log = logging.getLogger("git_gto")
+
+# Variables that point git at a repository: inherited only when the user set them for the
+# repository we act on (`git --git-dir=... gto`), cleared when we open another one.
+REPOSITORY_VARIABLES = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX",
+)
+
+
+class GitFailed(GtoError):
+    """`git` exited non-zero; `stderr` is what it said."""
+
+    def __init__(self, message: str, stderr: str = "", returncode: int = 1):
+        super().__init__(message)
+        self.stderr = stderr
+        self.returncode = returncode
+
+
+def environment(location: Optional[Location]) -> Dict[str, str]:
+    env = dict(os.environ)
+    if location is None or not location.from_environment:
+        for var in REPOSITORY_VARIABLES:
+            env.pop(var, None)
+    return env
+
+
+def git(location: Optional[Location], *args: str, check: bool = True,
+        cwd: Optional[str] = None) -> subprocess.CompletedProcess:
+    """Run `git ARGS` for the repository at `location` (None: outside any repository),
+    output captured as text. With `check`, a failure raises GitFailed quoting git."""
+    if cwd is None and location is not None and not location.from_environment:
+        cwd = location.worktree or location.controldir
+    log.info("git %s", " ".join(args))
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, env=environment(location), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+    )
+    if check and result.returncode != 0:
+        said = result.stderr if result.stderr.strip() else result.stdout
+        raise GitFailed(f"git {args[0]} failed: {git_reason(said)}", result.stderr, result.returncode)
+    return result
+
+
+def git_reason(stderr: str) -> str:
+    """git's own reason: its `fatal:`/`error:` line, else its last line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith(("fatal: ", "error: ")):
+            return line.split(": ", 1)[1]
+    return lines[-1] if lines else "no reason given"
+

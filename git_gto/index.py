@@ -1,0 +1,149 @@
+"""`artifacts.yaml`, the annotations index: its format, reading it at a commit or in the
+work tree, and editing it there (annotate, remove)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import PurePosixPath
+from typing import Any, Dict, List, Optional
+
+from git_gto import tags as T
+from git_gto.errors import ConfigError, GtoError, UsageError
+
+Annotation = Dict[str, Any]
+Index = Dict[str, Annotation]
+ANNOTATION_FIELDS = ("type", "path", "virtual", "labels", "description", "custom")
+
+
+def default_annotation() -> Annotation:
+    return {"type": None, "path": None, "virtual": True, "labels": [], "description": "", "custom": None}
+
+
+def compact_annotation(annotation: Annotation) -> Annotation:
+    """The annotation without fields at their defaults (what `describe` prints)."""
+    defaults = default_annotation()
+    return {k: v for k, v in annotation.items() if v != defaults[k]}
+
+
+def parse_index(text: bytes | str, where: str) -> Index:
+    """Parse `artifacts.yaml`: name -> annotation with every field (defaults filled in)."""
+    import yaml
+
+    bad = ConfigError(f"{where} doesn't conform to GTO format (a mapping of artifact names to "
+                      "type, path, virtual, labels, description, custom)")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise bad from None
+    if not isinstance(data, dict):
+        raise bad
+    out: Index = {}
+    for name, entry in data.items():
+        if not isinstance(name, str) or not T.is_name(name):
+            raise ConfigError(f"{where}: " + T.INVALID_NAME.format(name))
+        if not isinstance(entry, dict):
+            raise bad
+        annotation = default_annotation()
+        for key in ANNOTATION_FIELDS:
+            if key in entry:
+                annotation[key] = entry[key]
+        if annotation["type"] is not None and not isinstance(annotation["type"], str):
+            raise bad
+        if annotation["path"] is not None and not isinstance(annotation["path"], str):
+            raise bad
+        if not isinstance(annotation["virtual"], bool):
+            raise bad
+        labels = annotation["labels"]
+        if labels is None:
+            labels = annotation["labels"] = []
+        if not isinstance(labels, list) or not all(isinstance(v, str) for v in labels):
+            raise bad
+        if annotation["description"] is None:
+            annotation["description"] = ""
+        if not isinstance(annotation["description"], str):
+            raise bad
+        out[name] = annotation
+    return out
+
+
+def worktree_path(worktree: Optional[str], index_file: str) -> str:
+    if worktree is None:
+        raise GtoError("annotations need a work tree: this repository is bare")
+    return os.path.join(worktree, index_file)
+
+
+def read_worktree_index(worktree: Optional[str], index_file: str) -> Index:
+    path = worktree_path(worktree, index_file)
+    try:
+        with open(path, "rb") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return {}
+    return parse_index(text, index_file)
+
+
+def write_worktree_index(worktree: Optional[str], index_file: str, index: Index) -> None:
+    """Write the file with defaults left out, keys sorted, atomically."""
+    import yaml
+
+    data = {name: compact_annotation(a) for name, a in index.items()}
+    path = worktree_path(worktree, index_file)
+    tmp = f"{path}.tmp{os.getpid()}"
+    with open(tmp, "w", encoding="utf-8") as f:
+        yaml.safe_dump(data, f, default_flow_style=False, sort_keys=True, allow_unicode=True)
+    os.replace(tmp, path)
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """Equal paths, or one inside the other (trailing slashes ignored)."""
+    pa, pb = PurePosixPath(os.path.normpath(a)), PurePosixPath(os.path.normpath(b))
+    return pa == pb or pa in pb.parents or pb in pa.parents
+
+
+def annotate(index: Index, name: str, type_: Optional[str] = None, path: Optional[str] = None,
+             must_exist: bool = False, allow_same_path: bool = False,
+             labels: Optional[List[str]] = None, description: Optional[str] = None,
+             custom: Optional[str] = None) -> Annotation:
+    """Add or update the entry of NAME in `index` (checked by the caller: names, type,
+    and that a `must_exist` path is committed); refuses overlapping paths."""
+    labels = list(labels or [])
+    if must_exist and not path:
+        raise UsageError("--must-exist needs --path")
+    if path and not allow_same_path:
+        for other, annotation in index.items():
+            if other != name and annotation["path"] and _overlaps(path, annotation["path"]):
+                raise GtoError(
+                    f"Path '{path}' overlaps the path '{annotation['path']}' of '{other}' "
+                    "(use --allow-same-path to allow it)"
+                )
+    if name in index:
+        entry = index[name]
+        entry["type"] = type_ or entry["type"]
+        entry["path"] = path or entry["path"]
+        if must_exist:
+            entry["virtual"] = False
+        elif path:
+            entry["virtual"] = True
+        entry["labels"] = sorted(set(entry["labels"]).union(labels))
+        entry["description"] = description or entry["description"]
+        entry["custom"] = custom or entry["custom"]
+    else:
+        entry = default_annotation()
+        entry.update(type=type_, path=path, virtual=not must_exist, labels=labels,
+                     description=description or "", custom=custom)
+        index[name] = entry
+    return entry
+
+
+def remove(index: Index, name: str, index_file: str) -> None:
+    if name not in index:
+        raise GtoError(f"Cannot find artifact '{name}' in {index_file}")
+    del index[name]
+
+
+def commit_message(name: str, type_: Optional[str] = None, path: Optional[str] = None,
+                   removed: bool = False) -> str:
+    if removed:
+        return f"Remove annotation for artifact `{name}`"
+    return (f"Annotate artifact `{name}`" + (f" of type `{type_}`" if type_ else "")
+            + (f" with path `{path}`" if path else ""))

@@ -1,0 +1,245 @@
+"""Building a Registry from a TagSource, through the cache: artifacts are grouped by their
+tags, read again only when their tags changed, and built one at a time when first used."""
+
+from __future__ import annotations
+
+import logging
+import marshal
+import os
+import re
+from typing import Dict, Iterator, List, Optional, Tuple
+
+from git_gto import registry as R
+from git_gto import tags as T
+from git_gto.cache import RegistryCache, Shard, fingerprint
+from git_gto.errors import ConfigError, GtoError
+from git_gto.git.objects import OBJ_COMMIT, OBJ_TAG, CommitInfo, Identity, TagObject
+from git_gto.index import Annotation, Index, parse_index
+from git_gto.source import TagSource
+
+log = logging.getLogger("git_gto")
+PARALLEL_READ_MIN = 8000  # tags to read before a second process helps more than it costs
+_TYPE_WORDS = {2: "tree", 3: "blob"}
+_ARTIFACT_PART = re.compile(r"[^@#]+(?=[@#])")  # the artifact part of a tag name
+
+# Which commits' artifacts.yaml annotate the registry (gto 0.2's -a and -A).
+HEAD, BRANCHES, COMMITS = "head", "branches", "commits"
+
+
+def scope_of(all_branches: bool = False, all_commits: bool = False) -> str:
+    return COMMITS if all_commits else BRANCHES if all_branches else HEAD
+
+
+class RegistryLoader:
+    """Reads one TagSource for one command; implements `registry.ArtifactLoader`."""
+
+    def __init__(self, source: TagSource, cache: RegistryCache, index_file: str, scope: str = HEAD):
+        self.source = source
+        self.cache = cache
+        self.index_file = index_file
+        self.scope = scope
+        self._registry: Optional[R.Registry] = None
+        self._live: Optional[set] = None
+        self._annotated: Dict[str, List[str]] = {}
+        self._indexes: Dict[str, Index] = {}
+        self._commits: Dict[str, CommitInfo] = {}
+
+    def save(self) -> None:
+        """Keep what was read for the next command (artifacts that are gone are dropped)."""
+        self.cache.save(self._live)
+
+    # -- commits and annotations -----------------------------------------------------------
+    def commit(self, sha: str) -> CommitInfo:
+        """Commit headers (cached by object id: commits never change)."""
+        info = self._commits.get(sha)
+        if info is None:
+            cached = self.cache.commits.get((sha, ""))
+            if cached is None:
+                c = self.source.read_commit(sha)
+                cached = (c.sha, c.tree, tuple(c.author), tuple(c.committer), c.message)
+                self.cache.put_commit((sha, ""), cached)
+            peeled, tree, author, committer, message = cached
+            info = self._commits[sha] = CommitInfo(peeled, tree, Identity(*author), Identity(*committer), message)
+        return info
+
+    def index_at(self, commit: str) -> Index:
+        """The annotations of `artifacts.yaml` as committed in `commit` ({} if absent)."""
+        if commit not in self._indexes:
+            key = (commit, self.index_file)
+            if key in self.cache.commits:
+                text = self.cache.commits[key]
+            else:
+                text = self.source.read_file(commit, self.index_file)
+                self.cache.put_commit(key, text)
+            self._indexes[commit] = {} if text is None else parse_index(
+                text, f"{self.index_file} in commit {commit[:7]}"
+            )
+        return self._indexes[commit]
+
+    def annotated_at(self, name: str) -> Tuple[str, ...]:
+        """The commits whose artifacts.yaml annotates `name` (in the scope read)."""
+        self.registry()
+        return tuple(self._annotated.get(name, ()))
+
+    # -- the registry ----------------------------------------------------------------------
+    def registry(self) -> R.Registry:
+        """The registry: artifacts ordered as gto sees them; each built from its (cached)
+        tags when first used, plus the annotations of the commits in scope."""
+        if self._registry is not None:
+            return self._registry
+        everything = self.source.tags_fingerprint()
+        if self.cache.use and self.cache.tags_fingerprint == everything:
+            groups: Dict[str, Optional[Dict[str, str]]] = dict.fromkeys(self.cache.shards)
+            log.info("no tag changed since %s was written", self.cache.path)
+        else:
+            groups = dict(self._changed_artifacts())
+            self.cache.set_tags_fingerprint(everything)
+        first: Dict[str, tuple] = {}
+        skipped: List[str] = []
+        for name in groups:
+            shard = self.cache.shards[name]
+            skipped += shard.skipped
+            if shard.first is not None:
+                first[name] = shard.first
+        self._live = set(groups)
+        names = sorted(first, key=first.__getitem__)
+        for commit in self._annotated_commits():
+            for name in self.index_at(commit):
+                self._annotated.setdefault(name, []).append(commit)
+        names += [n for n in self._annotated if n not in first]
+        self._registry = R.Registry(names, self, skipped)
+        return self._registry
+
+    def _changed_artifacts(self) -> Dict[str, Dict[str, str]]:
+        """Group the tags by artifact; read again the artifacts whose tags changed."""
+        groups: Dict[str, Dict[str, str]] = {}
+        for ref, sha in self.source.tag_refs().items():
+            m = _ARTIFACT_PART.match(ref)
+            if m:
+                groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
+        fingerprints = {name: fingerprint(group) for name, group in groups.items()}
+        missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
+        for name, shard in self._read_shards(missing, groups, fingerprints).items():
+            self.cache.put(name, shard)
+        log.info("%d tags of %d possible artifacts; %d artifacts read from their tags",
+                 sum(len(g) for g in groups.values()), len(groups), len(missing))
+        return groups
+
+    def _read_shards(self, names: List[str], groups: Dict[str, Dict[str, str]],
+                     fingerprints: Dict[str, bytes]) -> Dict[str, Shard]:
+        """Read these artifacts' tags into shards; a large read is shared with a forked
+        second process (the tags are independent, and git itself uses one core here)."""
+
+        def read(part: List[str]) -> Dict[str, Shard]:
+            shards = {}
+            for batch in _batches(part, groups, 1024):
+                objects = self.source.read_tag_objects(
+                    (ref, sha) for name in batch for ref, sha in groups[name].items()
+                )
+                for name in batch:
+                    tags = [objects[ref] for ref in groups[name]]
+                    shards[name] = Shard.of(fingerprints[name], *self._entries_of(tags))
+            return shards
+
+        total = sum(len(groups[n]) for n in names)
+        if total < PARALLEL_READ_MIN or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+            return read(names)
+        mine, theirs = names[: len(names) // 2], names[len(names) // 2:]
+        receive, send = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the helper process: read its half, send the shards, leave at once
+            status = 1
+            try:
+                os.close(receive)
+                with os.fdopen(send, "wb") as out:
+                    marshal.dump({n: shard.dump() for n, shard in read(theirs).items()}, out)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(send)
+        shards = read(mine)
+        with os.fdopen(receive, "rb") as incoming:
+            payload = incoming.read()
+        _, status = os.waitpid(pid, 0)
+        if status == 0 and payload:
+            shards.update({n: Shard(*data) for n, data in marshal.loads(payload).items()})
+        else:
+            shards.update(read(theirs))
+        return shards
+
+    def _entries_of(self, tags: List[Optional[TagObject]]) -> Tuple[list, List[str]]:
+        """One artifact's registry entries; tags of tags count for their commit."""
+        usable, skipped = [], []
+        for tag in tags:
+            if tag is None:
+                continue
+            if tag.target_type == OBJ_COMMIT:
+                usable.append(tag)
+            elif tag.target_type == OBJ_TAG and (commit := self._peel(tag.target)):
+                usable.append(tag._replace(target=commit, target_type=OBJ_COMMIT))
+            elif T.parse_tag(tag.ref) is not None:  # only registry tags are worth a word
+                what = _TYPE_WORDS.get(tag.target_type, "missing object")
+                skipped.append(f"{tag.ref}: points to a {what}, not a commit")
+        entries, odd, malformed = R.tag_entries(usable)
+        # a name that looks meant for an artifact the registry knows is probably a typo
+        typos = [f"{ref}: not a valid registry tag name, ignored" for ref in malformed] if entries else []
+        return entries, skipped + odd + typos
+
+    def _annotated_commits(self) -> List[str]:
+        if self.scope == HEAD:
+            head = self.source.head()
+            return [head] if head else []
+        heads = sorted(set(self.source.branches().values()))
+        if self.scope == BRANCHES:
+            return heads
+        seen: Dict[str, None] = {}
+        for head in heads:
+            for sha in self.source.first_parent_history(head):
+                seen.setdefault(sha)
+        return list(seen)
+
+    def _peel(self, sha: str) -> Optional[str]:
+        try:
+            return self.commit(sha).sha
+        except (GtoError, KeyError):
+            return None
+
+    # -- registry.ArtifactLoader -----------------------------------------------------------
+    def build(self, name: str) -> R.Artifact:
+        shard = self.cache.shards.get(name)
+        artifact = R.artifact_from_entries(name, shard.entries if shard else ())
+        for commit in self._annotated.get(name, ()):
+            self._add_commit_event(artifact, artifact.version_at(commit))
+        return artifact
+
+    def enrich(self, artifact: R.Artifact) -> None:
+        for version in list(artifact.versions):
+            try:
+                self._add_commit_event(artifact, version)
+            except ConfigError:
+                raise  # a broken artifacts.yaml is reported, as gto does
+            except (GtoError, KeyError):
+                continue  # a version on a commit that is not there
+
+    def commit_time(self, sha: str) -> int:
+        return self.commit(sha).committer.time
+
+    def _add_commit_event(self, artifact: R.Artifact, version: R.Version) -> None:
+        """The event of the version's commit, with what its artifacts.yaml says of the artifact."""
+        annotation: Optional[Annotation] = self.index_at(version.commit).get(artifact.name)
+        R.add_commit_event(version, R.commit_event(artifact.name, version.name,
+                                                   self.commit(version.commit), annotation))
+
+
+def _batches(names: List[str], groups: Dict[str, Dict[str, str]], size: int) -> Iterator[List[str]]:
+    """Artifacts in batches of about `size` tags (to bound memory on a cold read)."""
+    batch: List[str] = []
+    count = 0
+    for name in names:
+        batch.append(name)
+        count += len(groups[name])
+        if count >= size:
+            yield batch
+            batch, count = [], 0
+    if batch:
+        yield batch
