@@ -62,6 +62,7 @@ class GtoGroup(click.Group):
             for name, (_, where) in COMMANDS.items():
                 if where == section:
                     cmd = load_command(name)
+                    assert cmd is not None, name
                     label = name + (" (promote)" if name == "assign" else "")
                     rows.append((label, cmd.get_short_help_str(200)))
             with formatter.section(section):
@@ -80,7 +81,7 @@ def cli(ctx: click.Context, verbose: bool, traceback: bool) -> None:
     See `git help gto` for the tag formats, configuration and examples.
     """
     ctx.obj = {"verbose": verbose, "traceback": traceback}
-    if verbose:
+    if verbose or os.environ.get("GTO_LOG_LEVEL", "").upper() == "DEBUG":
         import logging
 
         logging.basicConfig(level=logging.INFO, format="git-gto: %(message)s", stream=sys.stderr)

@@ -43,7 +43,7 @@ def print_lines(values: Iterable[Optional[str]]) -> None:
         click.echo("" if value is None else value)
 
 
-def print_table(headers: Sequence[str], rows: List[Sequence[Any]], plain: bool) -> None:
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], plain: bool) -> None:
     if not rows:
         click.echo(NOTHING_FOUND)
         return

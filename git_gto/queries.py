@@ -62,7 +62,7 @@ def stages(ws: "Workspace", allowed: bool = False, used: bool = False) -> Option
 
 def used_stages(ws: "Workspace") -> List[str]:
     """Stages some version of some artifact (deprecated ones too) is in now."""
-    names = set()
+    names: set = set()
     for name in ws.registry.names:
         names.update(summary(ws, name).stages)
     return sorted(names)
@@ -128,7 +128,7 @@ def show_registry(ws: "Workspace", registered_only: bool = False, deprecated: bo
     """The stage columns and one summary per artifact, in the order artifacts were seen."""
     _check_limits(assignments_per_version, versions_per_stage)
     found = []
-    used = set()
+    used: set = set()
     for name in ws.registry.names:
         built: Dict[str, R.Artifact] = {}  # one build serves both summaries
         view = summary(ws, name, registered_only, assignments_per_version, versions_per_stage,

@@ -168,9 +168,10 @@ class Version:
         elif event.kind == COMMIT:
             insort(self.enrichments, event)
         else:
-            vstage = self.stages.get(event.stage)
+            stage = event.stage or ""  # stage events always name their stage
+            vstage = self.stages.get(stage)
             if vstage is None:
-                vstage = self.stages[event.stage] = VStage(self.artifact, self.name, event.stage, self.commit)
+                vstage = self.stages[stage] = VStage(self.artifact, self.name, stage, self.commit)
             insort(vstage.assignments if event.kind == ASSIGNMENT else vstage.unassignments, event)
 
     def indirect_events(self) -> List[Event]:
@@ -218,7 +219,7 @@ class Version:
     def active_vstages(self) -> List[VStage]:
         """Active stages, oldest activation first."""
         active = [s for s in self.stages.values() if s.is_active]
-        active.sort(key=lambda s: s.activated_at.time)
+        active.sort(key=lambda s: s.newest().time)  # active: the newest event is the activation
         return active
 
 
@@ -358,7 +359,9 @@ def tag_entries(tags: Iterable) -> Tuple[List[Entry], List[str], List[str]]:
         if t is None:
             skipped.append(f"{tag.ref}: the tag object has no tagger")
             continue
-        entries.append((PASS_OF_ACTION[name.action], t.time, tag.ref, name.action, name.version,
+        action = name.action
+        assert action is not None, tag.ref  # parse_tag gives every tag name its action
+        entries.append((PASS_OF_ACTION[action], t.time, tag.ref, action, name.version,
                         name.stage, tag.target, t.offset, t.name, t.email, tag.message))
     entries.sort(key=lambda e: (e[0], e[1], e[2]))
     return entries, skipped, malformed

@@ -173,9 +173,13 @@ def registry_rows(stages: List[str], rows: List["ArtifactSummary"]) -> List[List
     """`show`'s table, by name: `*name` for an artifact only annotated."""
     return [
         [r.name if r.registered else f"*{r.name}", r.latest]
-        + [", ".join(short(v) or "" for v in r.stages[s]) if r.stages[s] else None for s in stages]
+        + [_versions_cell(r.stages[s]) for s in stages]
         for r in sorted(rows, key=lambda r: r.name)
     ]
+
+
+def _versions_cell(versions: Optional[List[str]]) -> Optional[str]:
+    return ", ".join(short(v) or "" for v in versions) if versions else None
 
 
 def registry_headers(stages: List[str]) -> List[str]:

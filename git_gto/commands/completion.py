@@ -14,4 +14,4 @@ def command(shell):
     them already, this is for unusual set-ups."""
     from importlib.resources import files
 
-    click.echo(files("git_gto").joinpath("completion", FILES[shell]).read_text(), nl=False)
+    click.echo(files("git_gto").joinpath("completion").joinpath(FILES[shell]).read_text(), nl=False)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.git import refs as R
@@ -29,7 +29,7 @@ class GitRepo:
 
     def __init__(self, location: Location):
         self.location = location
-        self._dulwich = None
+        self._dulwich: Any = None  # dulwich.repo.Repo
         self._refs = R.RefSnapshot(location.commondir)
 
     @classmethod
@@ -55,10 +55,7 @@ class GitRepo:
         if self._dulwich is None:
             from dulwich.repo import Repo
 
-            kwargs = {"controldir": self.controldir}
-            if self.worktree:
-                kwargs["worktree"] = self.worktree
-            self._dulwich = Repo(**kwargs)
+            self._dulwich = Repo(controldir=self.controldir, worktree=self.worktree)
         return self._dulwich
 
     def close(self) -> None:
@@ -164,9 +161,10 @@ class GitRepo:
     def _lookup(self, commit_sha: str, path: str):
         """(mode, sha) of `path` in a commit's tree; KeyError if it is not there."""
         from dulwich.object_store import tree_lookup_path
+        from dulwich.objects import ObjectID
 
-        tree = self.read_commit(commit_sha).tree
-        return tree_lookup_path(self.dulwich.object_store.__getitem__, tree.encode("ascii"), path.encode())
+        tree = ObjectID(self.read_commit(commit_sha).tree.encode("ascii"))
+        return tree_lookup_path(self.dulwich.object_store.__getitem__, tree, path.encode())
 
     def read_file(self, commit_sha: str, path: str) -> Optional[bytes]:
         """The content of `path` in a commit, or None if it is not there."""
@@ -206,10 +204,10 @@ class GitRepo:
     def create_tags(self, tags: List[NewTag]) -> None:
         """Create annotated tags, all or none: any existing name makes the whole call fail."""
         from dulwich.objects import Commit, Tag
-        from dulwich.refs import check_ref_format
+        from dulwich.refs import Ref, check_ref_format
 
         for tag in tags:
-            if not check_ref_format((R.TAGS_PREFIX + tag.name).encode()):
+            if not check_ref_format(Ref((R.TAGS_PREFIX + tag.name).encode())):
                 raise GtoError(f"'{tag.name}' is not a valid Git tag name (see git check-ref-format)")
             if self.has_tag(tag.name):
                 raise TagExists(f"tag '{tag.name}' already exists")

@@ -1,0 +1,47 @@
+"""Where configuration comes from: `.gto` in the work tree, `.gto` as committed for a bare
+repository, and the keys git-gto honours or refuses; git's own words for a failed checkout."""
+
+import subprocess
+
+FAIL = "fatal: internal error"
+
+
+def test_emojis_false_in_dot_gto_is_honoured(repo, gto, monkeypatch):
+    monkeypatch.delenv("GTO_EMOJIS")
+    repo.commit("init")
+    assert gto("register", "m").exit_code == 0
+    assert gto("check-ref", "m@v0.0.1").stdout.startswith("✅")
+    (repo.path / ".gto").write_text("emojis: false\n")
+    assert gto("check-ref", "m@v0.0.1").stdout == 'Version "v0.0.1" of artifact "m" was registered\n'
+    doctor = gto("doctor")
+    assert "emojis: False\n" in doctor.stdout and doctor.stdout.endswith("\nNo issues found\n")
+
+
+def test_a_key_git_gto_cannot_honour_is_refused_naming_file_and_key(repo, gto):
+    repo.commit("init")
+    (repo.path / ".gto").write_text("log_level: DEBUG\n")
+    result = gto("show")
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (f"error: Wrong config file {repo.path / '.gto'}: 'log_level': not supported by "
+                             "git-gto (use -v, or GTO_LOG_LEVEL=DEBUG)\n")
+
+
+def test_a_bare_repository_reads_dot_gto_as_committed_at_head(repo, gto, tmp_path):
+    repo.commit("config", {".gto": "stages: [dev, prod]\n"})
+    bare = tmp_path / "server.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
+    assert gto("stages", "--allowed", cwd=bare).stdout == "dev\nprod\n"
+    refused = gto("assign", "m", "--stage", "qa", cwd=bare)
+    assert refused.exit_code == 1
+    assert refused.stderr == "error: Stage 'qa' is not allowed: allowed stages are ['dev', 'prod'] (.gto)\n"
+
+
+def test_annotate_on_a_missing_branch_of_a_remote_says_what_git_said(repo, gto, tmp_path):
+    repo.commit("init")
+    bare = tmp_path / "server.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
+    result = gto("annotate", "m", "-r", f"file://{bare}", "--branch", "nosuch", "--type", "model")
+    assert result.exit_code == 1 and FAIL not in result.stderr
+    assert result.stderr == "error: git checkout failed: invalid reference: nosuch\n"
+    result = gto("annotate", "m", "-r", f"file://{bare}", "--branch", "--orphan=evil")
+    assert (result.exit_code, result.stderr) == (2, "error: --branch takes a branch name, not '--orphan=evil'\n")
