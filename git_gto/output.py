@@ -4,12 +4,30 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
-from typing import Any, Iterable, List, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 import click
 
 NOTHING_FOUND = "Nothing found in the current workspace"
+# control characters (tab aside) and undecodable bytes, which must not reach a terminal raw
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\udc80-\udcff]")
+
+
+def _shown(char: str) -> str:
+    code = ord(char)
+    if code >= 0xDC80:
+        return f"\\x{code - 0xDC00:02x}"  # a byte that is not UTF-8 (surrogateescape)
+    if code >= 0x80:
+        return f"M-^{chr(code - 0x40)}"
+    return "^?" if code == 0x7F else f"^{chr(code + 0x40)}"
+
+
+def visible(text: str) -> str:
+    """`text` on one line, its control characters shown as git and `cat -v` show them (ESC
+    as ^[, CR as ^M, LF as ^J) and bytes that are not UTF-8 as \\xNN."""
+    return _UNSAFE.sub(lambda m: _shown(m.group()), text)
 
 
 def _colour(stream) -> bool:
@@ -39,36 +57,43 @@ def print_json_list(items: Iterable[Any]) -> None:
 
 
 def print_lines(values: Iterable[Optional[str]]) -> None:
+    """One value a line: exact when piped, with control characters made visible on a
+    terminal (a value from artifacts.yaml must not retitle or clear the user's screen)."""
+    terminal = sys.stdout.isatty()
     for value in values:
-        click.echo("" if value is None else value)
+        text = "" if value is None else value
+        click.echo(visible(text) if terminal else text, color=True)  # color: click strips none
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], plain: bool) -> None:
+    """A table, one row a line whatever its cells hold."""
     if not rows:
         click.echo(NOTHING_FOUND)
         return
     from tabulate import tabulate
 
+    cells = [[visible(c) if isinstance(c, str) else c for c in row] for row in rows]
     click.echo(tabulate(
-        rows, headers=list(headers), tablefmt="plain" if plain else "fancy_outline",
+        cells, headers=list(headers), tablefmt="plain" if plain else "fancy_outline",
         missingval="-", disable_numparse=True,
     ))
 
 
 def message(text: str) -> None:
-    """A human message (what was done, what to run next): stderr, data stays on stdout."""
-    click.echo(text, err=True)
+    """A human message (what was done, what to run next): stderr, data stays on stdout;
+    each of its lines shown safely."""
+    click.echo("\n".join(visible(line) for line in text.split("\n")), err=True)
 
 
-def success(text: str, emojis: bool) -> str:
-    mark = "✅  " if emojis else ""
-    if _colour(sys.stdout):
-        return click.style(mark + text, fg="green")
-    return mark + text
+def print_success(text: str, emojis: bool) -> None:
+    """A success sentence on stdout (green on a terminal)."""
+    line = ("✅  " if emojis else "") + visible(text)
+    click.echo(click.style(line, fg="green") if _colour(sys.stdout) else line)
 
 
 def print_error(prefix: str, text: str) -> None:
-    line = f"{prefix}: {text}"
+    """One line on stderr, whatever the message quotes."""
+    line = visible(f"{prefix}: {text}")
     if _colour(sys.stderr):
         line = click.style(line, fg="red")
     click.echo(line, err=True)

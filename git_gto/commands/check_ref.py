@@ -42,4 +42,4 @@ def command(repo, ref, as_json, show_name, show_version, show_event, show_stage)
     elif show_stage:
         output.print_lines([event.stage] if event.stage else [])
     else:
-        output.print_lines([output.success(event.sentence(), ws.config.emojis)])
+        output.print_success(event.sentence(), ws.config.emojis)

@@ -34,4 +34,4 @@ def command(repo, all_commits):
         click.echo(f"problem: {problem}")
     if problems:
         click.get_current_context().exit(1)
-    click.echo(output.success("No issues found", config.emojis))
+    output.print_success("No issues found", config.emojis)
