@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import stat
 import subprocess
 from pathlib import Path
@@ -257,3 +258,15 @@ def test_every_command_has_a_shim_installed_by_setup():
     config.read(BIN.parent / "setup.cfg")
     scripts = set(config["options"]["scripts"].split())
     assert scripts == {"bin/git-gto"} | {f"bin/{shim}" for shim in SHIMS}
+
+
+def test_a_checkout_runs_its_own_package(tmp_path):
+    """bin/git-gto in a checkout imports the checkout's git_gto, not an installed one."""
+    checkout = tmp_path / "checkout"
+    shutil.copytree(BIN, checkout / "bin")
+    shutil.copytree(ROOT / "git_gto", checkout / "git_gto", ignore=shutil.ignore_patterns("__pycache__"))
+    (checkout / "git_gto" / "__init__.py").write_text('__version__ = "0.0.0+checkout"\n')
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([str(checkout / "bin" / "git-gto"), "--version"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "git-gto version 0.0.0+checkout\n", "")
