@@ -56,6 +56,18 @@ class GtoGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
         return load_command(name)
 
+    def resolve_command(self, ctx: click.Context, args: List[str]):
+        """An unknown command: as git does, name the most similar one."""
+        name = args[0] if args else ""
+        if args and load_command(name) is None and not name.startswith("-"):
+            from difflib import get_close_matches
+
+            known = [*self.list_commands(ctx), *ALIASES, *external_commands()]
+            similar = get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"; the most similar command is '{similar[0]}'" if similar else ""
+            ctx.fail(f"'{name}' is not a git gto command{hint}")
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         for section in SECTIONS:
             rows = []
@@ -67,6 +79,28 @@ class GtoGroup(click.Group):
                     rows.append((label, cmd.get_short_help_str(200)))
             with formatter.section(section):
                 formatter.write_dl(rows)
+        others = external_commands()
+        if others:
+            with formatter.section("Other commands on PATH"):
+                formatter.write_dl([(name, f"git-gto-{name}") for name in others])
+        formatter.write_paragraph()
+        formatter.write_text("'git gto help <command>' opens a command's manual page.")
+
+
+def external_commands() -> List[str]:
+    """`git-gto-NAME` programs on PATH that are not built in (extensions), by name."""
+    found = set()
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        try:
+            names = os.listdir(directory or ".")
+        except OSError:
+            continue
+        for program in names:
+            name = program[len("git-gto-"):]
+            if (program.startswith("git-gto-") and name not in COMMANDS and name not in ALIASES
+                    and os.access(os.path.join(directory, program), os.X_OK)):
+                found.add(name)
+    return sorted(found)
 
 
 @click.group(cls=GtoGroup, context_settings=CONTEXT, invoke_without_command=False)
@@ -95,6 +129,14 @@ def _command_position(argv: List[str]) -> Optional[int]:
         if not arg.startswith("-"):
             return i
     return None
+
+
+def _help_words(argv: List[str]) -> List[str]:
+    """`git gto help [COMMAND]` is `git gto [COMMAND] --help`, as in git-lfs."""
+    pos = _command_position(argv)
+    if pos is not None and argv[pos] == "help":
+        return [*argv[:pos], *argv[pos + 1:pos + 2], "--help"]
+    return argv
 
 
 def _manual_page(argv: List[str]) -> Optional[str]:
@@ -141,6 +183,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         if prog.startswith("git-gto-"):
             argv = [prog[len("git-gto-"):], *argv]
     if "_GIT_GTO_COMPLETE" not in os.environ:
+        argv = _help_words(argv)
         _external(argv)
         page = _manual_page(argv)
         if page:
@@ -158,7 +201,7 @@ def run(argv: List[str]) -> int:
     except click.exceptions.Exit as e:
         return e.exit_code
     except click.exceptions.NoArgsIsHelpError as e:
-        e.show()  # `git gto` alone: the help, on stderr
+        click.echo(e.ctx.get_help())  # `git gto` alone: the usage, on stdout (`git gto | less`)
         return e.exit_code
     except click.UsageError as e:
         where = e.ctx.command_path if e.ctx else "git gto"
