@@ -84,7 +84,9 @@ class GtoGroup(click.Group):
             with formatter.section("Other commands on PATH"):
                 formatter.write_dl([(name, f"git-gto-{name}") for name in others])
         formatter.write_paragraph()
-        formatter.write_text("'git gto help <command>' opens a command's manual page.")
+        formatter.write_text("'git gto help <command>' opens a command's manual page. TAB completion from "
+                             "a virtual environment needs one line in your shell's setup: see "
+                             "'git gto completion -h'.")
 
 
 def external_commands() -> List[str]:
@@ -195,6 +197,10 @@ def run(argv: List[str]) -> int:
     """Run a command line in this process; return the exit status."""
     from git_gto.output import print_error
 
+    if "_GIT_GTO_COMPLETE" in os.environ:
+        from git_gto.completion_protocol import register
+
+        register()
     try:
         result = cli.main(args=argv, prog_name="git gto", complete_var="_GIT_GTO_COMPLETE", standalone_mode=False)
         return result if isinstance(result, int) else 0

@@ -46,7 +46,7 @@ def artifact_words(repo: str, incomplete: str) -> List[str]:
 
 def _versions(ws, name: Optional[str]) -> List[str]:
     """The versions of artifact `name`, greatest first; of every artifact when `name` is None
-    (click cannot parse the arguments while an option's value is being completed)."""
+    (nothing names the artifact on the line)."""
     from git_gto import tags as T
 
     out = set()

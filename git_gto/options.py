@@ -24,9 +24,12 @@ def complete_artifacts(ctx: click.Context, param, incomplete: str):
 
 
 def complete_versions(ctx: click.Context, param, incomplete: str):
+    """The versions of the artifact named on the line."""
+    from git_gto.completion_protocol import typed_argument
     from git_gto.completion_values import version_words
 
-    return version_words(_repo_of(ctx), ctx.params.get("name"), incomplete)
+    name = ctx.params.get("name") or typed_argument(ctx.command.params)
+    return version_words(_repo_of(ctx), name, incomplete)
 
 
 def complete_stages(ctx: click.Context, param, incomplete: str):

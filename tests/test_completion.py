@@ -76,6 +76,7 @@ def test_setup_installs_the_scripts_and_pages():
         "share/bash-completion/completions": "git_gto/completion/git-gto",
         "share/zsh/site-functions": "git_gto/completion/_git-gto",
         "share/fish/vendor_completions.d": "git_gto/completion/git-gto.fish",
+        "share/fish/vendor_conf.d": "git_gto/completion/conf.d/git-gto.fish",
     }
 
 
@@ -287,7 +288,7 @@ def heavy_imports(cwd: Path, *args: str, env: Optional[Dict[str, str]] = None) -
 
 
 def completion_request(words: str, cword: int) -> Dict[str, str]:
-    return {"_GIT_GTO_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
+    return {"_GIT_GTO_COMPLETE": "gto_complete", "COMP_WORDS": words, "COMP_CWORD": str(cword)}
 
 
 @pytest.mark.parametrize("args, env", [
@@ -318,3 +319,60 @@ def test_tab_in_an_interactive_bash_with_bash_completion(registry, tmp_path, key
     rcfile.write_text(f"PS1='READY> '\nsource {BASH_COMPLETION}\nsource {GIT_COMPLETION}\n"
                       f"source {SCRIPTS / 'git-gto'}\nbind 'set bell-style none'\n")
     assert expected in type_in_bash(rcfile, registry.path, keys, expected)
+
+
+# -- the protocol, fish's `git gto`, aliases, no framework -------------------------------------
+
+def test_the_protocol_is_ours_not_clicks(registry):
+    """One `TYPE<TAB>VALUE<TAB>HELP` line a candidate, whatever click prints for a shell."""
+    env = {**os.environ, **completion_request("git-gto show ", 2)}
+    result = subprocess.run(["git-gto"], cwd=registry.path, env=env, stdout=subprocess.PIPE, text=True)
+    assert result.stdout.splitlines() == ["plain\tchurn\t", "plain\tsegment\t"]
+    env = {**os.environ, **completion_request("git-gto reg", 1)}
+    result = subprocess.run(["git-gto"], cwd=registry.path, env=env, stdout=subprocess.PIPE, text=True)
+    assert re.fullmatch(r"plain\tregister\tRegister .+", result.stdout.strip())
+
+
+def test_an_option_value_completes_for_the_artifact_on_the_line(registry):
+    registry.tag("other@v9.0.0", "r")
+    assert bash_complete("git gto assign churn --version ", registry.path) == ["v1.1.0 ", "v1.0.0 "]
+    assert bash_complete("git gto assign -r . churn --stage prod --version v1", registry.path) == [
+        "v1.1.0 ", "v1.0.0 "]
+
+
+@needs(not shutil.which("fish"), reason="fish is not installed")
+@pytest.mark.parametrize("line, expected", [
+    ("git gto sh", [r"show\tShow .+"]),
+    ("git gto show ", ["churn", "segment"]),
+    ("git gto assign churn --stage p", ["prod"]),
+])
+def test_fish_completes_git_gto_as_installed(registry, tmp_path, line, expected):
+    """fish 3.6 with the files where the package installs them (its data dir on XDG_DATA_DIRS)."""
+    data = tmp_path / "share" / "fish"
+    (data / "vendor_completions.d").mkdir(parents=True)
+    (data / "vendor_conf.d").mkdir()
+    shutil.copy(SCRIPTS / "git-gto.fish", data / "vendor_completions.d")
+    shutil.copy(SCRIPTS / "conf.d" / "git-gto.fish", data / "vendor_conf.d")
+    env = {**os.environ, "XDG_DATA_DIRS": f"{tmp_path / 'share'}:/usr/share", "XDG_CONFIG_HOME": str(tmp_path)}
+    result = subprocess.run(["fish", "-c", f"complete -C '{line}'"], cwd=registry.path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert result.stderr == ""
+    assert matches(result.stdout.splitlines(), expected), result.stdout
+
+
+@needs_git_completion
+def test_bash_completes_a_git_alias_of_a_gto_command(registry):
+    registry.git("config", "alias.prod", "gto assign --stage prod")
+    assert bash_complete("git prod ", registry.path) == ["churn ", "segment "]
+    assert bash_complete("git prod churn --version v1.0", registry.path) == ["v1.0.0 "]
+
+
+def test_bash_without_a_framework_keeps_the_name_before_the_at(registry):
+    """Only this script, no git completion, no bash-completion: `git-gto show churn@<TAB>`
+    completes versions (bash would otherwise offer host names)."""
+    env = {**os.environ, "GIT_COMPLETION": "/dev/null", "GTO_COMPLETION": str(SCRIPTS / "git-gto"),
+           "BASH_COMPLETION": ""}
+    line = "git-gto show churn@v1"
+    result = subprocess.run(["bash", "--norc", "--noprofile", "-c", SESSION, "bash", line, *bash_words(line)],
+                            cwd=registry.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    assert result.stdout.split("\n")[:-1] == ["@v1.1.0 ", "@v1.0.0 "], result.stderr
