@@ -32,6 +32,11 @@ class Workspace:
         self._tmp: Optional[str] = None
         self._config: Optional[Config] = None
         self._loader: Optional["RegistryLoader"] = None
+        if repo not in (".", "", None) and repo.startswith("-") and not os.path.exists(repo):
+            # git would read it as an option; git clone takes it after `--`, but refuse it
+            # before any git runs or any temporary directory is made
+            raise GtoError(f"'{repo}' is not a repository path or URL (it begins with '-'; "
+                           f"write ./{repo} for a path)")
         if repo in (".", "", None) or os.path.exists(repo) or not _looks_like_url(repo):
             self.repo = GitRepo.discover(None if repo in (".", "", None) else repo)
         else:
