@@ -32,6 +32,10 @@ class Workspace:
         self._tmp: Optional[str] = None
         self._config: Optional[Config] = None
         self._loader: Optional["RegistryLoader"] = None
+        if repo not in (".", "", None) and repo.startswith("-") and not os.path.exists(repo):
+            # git would read it as an option; git clone takes it after `--`, but refuse it
+            # before any git runs or any temporary directory is made
+            raise GtoError(f"'{repo}' is not a repository path or URL: it begins with '-'")
         if repo in (".", "", None) or os.path.exists(repo) or not _looks_like_url(repo):
             self.repo = GitRepo.discover(None if repo in (".", "", None) else repo)
         else:
@@ -46,7 +50,8 @@ class Workspace:
         log.info("cloning %s into %s", url, self._tmp)
         result = git(None, "clone", "--quiet", "--", url, self._tmp, check=False)
         if result.returncode != 0:
-            self.close()
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
             raise GtoError(f"cannot clone '{url}': {git_reason(result.stderr)}")
         return GitRepo.discover(self._tmp)
 

@@ -1,20 +1,22 @@
 """Finding a repository the way git does: GIT_DIR and GIT_WORK_TREE, `.git` directories and
-files, bare repositories, GIT_CEILING_DIRECTORIES."""
+files, bare repositories, GIT_CEILING_DIRECTORIES, and git's `safe.directory` ownership
+check."""
 
 from __future__ import annotations
 
 import os
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Tuple
 
 from git_gto.errors import NotARepository
 
 
 @dataclass(frozen=True)
 class Location:
-    """Where a repository lives. `from_environment`: found through GIT_DIR, so the git we
-    run inherits the user's GIT_* variables; otherwise they are cleared for it."""
+    """Where a repository lives. `from_environment`: found through GIT_DIR or with
+    GIT_WORK_TREE, so the git we run inherits the user's GIT_* variables (and runs in the
+    user's directory); otherwise they are cleared for it."""
 
     controldir: str
     worktree: Optional[str]
@@ -26,6 +28,7 @@ def discover(path: Optional[str] = None) -> Location:
     """The repository at or above `path` (default: the current directory, or GIT_DIR)."""
     env_dir = os.environ.get("GIT_DIR")
     if path is None and env_dir:
+        # like git, an explicit GIT_DIR is trusted: no ownership check
         controldir = os.path.abspath(env_dir)
         if not is_controldir(controldir):
             raise NotARepository(f"not a git repository: '{env_dir}'")
@@ -39,19 +42,20 @@ def discover(path: Optional[str] = None) -> Location:
     ceilings = [
         os.path.abspath(p) for p in os.environ.get("GIT_CEILING_DIRECTORIES", "").split(":") if p
     ]
+    # git applies GIT_WORK_TREE to the repository it discovers too (not to another one, -r)
+    env_worktree = os.environ.get("GIT_WORK_TREE") if path is None else None
     current = start
     while True:
         dotgit = os.path.join(current, ".git")
-        if os.path.isdir(dotgit) and is_controldir(dotgit):
-            return _location(dotgit, current)
+        found: Optional[Location] = None
         if os.path.isfile(dotgit):
-            with open(dotgit) as f:
-                content = f.read().strip()
-            if content.startswith("gitdir:"):
-                target = os.path.join(current, content[len("gitdir:"):].strip())
-                return _location(os.path.normpath(target), current)
-        if is_controldir(current) and is_bare(current):
-            return _location(current, None)
+            found = _discovered(_read_gitfile(dotgit), current, dotgit, env_worktree)
+        elif os.path.isdir(dotgit) and is_controldir(dotgit):
+            found = _discovered(dotgit, current, None, env_worktree)
+        elif is_controldir(current) and is_bare(current):
+            found = _discovered(current, None, None, env_worktree)
+        if found is not None:
+            return found
         parent = os.path.dirname(current)
         if parent == current or parent in ceilings:
             break
@@ -59,19 +63,96 @@ def discover(path: Optional[str] = None) -> Location:
     raise NotARepository("not a git repository (or any of the parent directories): .git")
 
 
+def _read_gitfile(gitfile: str) -> str:
+    """The control directory a `.git` file names, refused in git's words when it names none."""
+    try:
+        with open(gitfile, "rb") as f:
+            content = os.fsdecode(f.read())
+    except OSError:
+        raise NotARepository(f"error opening '{gitfile}'") from None
+    if not content.startswith("gitdir: "):
+        raise NotARepository(f"invalid gitfile format: {gitfile}")
+    target = content[len("gitdir: "):].rstrip("\r\n")
+    if not target:
+        raise NotARepository(f"no path in gitfile: {gitfile}")
+    if not os.path.isabs(target):
+        target = os.path.dirname(gitfile) + "/" + target
+    if not is_controldir(target):
+        raise NotARepository(f"not a git repository: {target}")
+    return os.path.realpath(target)
+
+
+def _discovered(controldir: str, top: Optional[str], gitfile: Optional[str],
+                env_worktree: Optional[str]) -> Location:
+    """A repository found by walking up, once git's ownership check lets it be used."""
+    ensure_valid_ownership(top or controldir, (gitfile, top, controldir))
+    if env_worktree:
+        return _location(controldir, os.path.abspath(env_worktree), True)
+    return _location(controldir, top)
+
+
+def ensure_valid_ownership(top: str, paths: Tuple[Optional[str], ...]) -> None:
+    """Refuse a repository owned by someone else, as git does (`safe.directory`).
+
+    The common case costs a few lstat calls: every path (the `.git` file, the work tree,
+    the control directory, as git checks them) is owned by the effective uid. Otherwise git
+    itself decides: whether the repository is safe depends on root's SUDO_UID, on
+    `safe.directory` in the protected configuration (system, global, `-c`, includes,
+    GIT_CONFIG_GLOBAL...) and on rules that change with git's version (`*`, an empty value,
+    `dir/*`, `.`), so asking the git the user runs is the only way to agree with it exactly.
+    """
+    uid = os.geteuid()
+    try:
+        if all(os.lstat(p).st_uid == uid for p in paths if p):
+            return
+    except OSError:
+        pass  # git counts a path it cannot lstat as not owned
+    from git_gto.git.run import git, git_reason
+
+    result = git(None, "rev-parse", "--git-dir", cwd=top, check=False)
+    if result.returncode == 0:
+        return
+    lines = [line.strip() for line in result.stderr.splitlines() if line.strip()]
+    if lines and "dubious ownership" in lines[0]:
+        hint = next((line for line in lines if "safe.directory" in line), "")
+        reason = lines[0].split(": ", 1)[1]
+        raise NotARepository(f"{reason} (add it with: {hint})" if hint else reason)
+    raise NotARepository(git_reason(result.stderr))
+
+
 def _location(controldir: str, worktree: Optional[str], from_environment: bool = False) -> Location:
-    commondir = controldir
-    commondir_file = os.path.join(controldir, "commondir")
-    if os.path.isfile(commondir_file):
-        with open(commondir_file) as f:
-            commondir = os.path.normpath(os.path.join(controldir, f.read().strip()))
-    return Location(controldir, worktree, commondir, from_environment)
+    return Location(controldir, worktree, _commondir(controldir), from_environment)
+
+
+def _commondir(controldir: str) -> str:
+    """The directory shared by all worktrees (`commondir` file), else the control directory."""
+    try:
+        with open(os.path.join(controldir, "commondir")) as f:
+            return os.path.normpath(os.path.join(controldir, f.read().rstrip()))
+    except (FileNotFoundError, NotADirectoryError):
+        return controldir
 
 
 def is_controldir(path: str) -> bool:
-    return os.path.isfile(os.path.join(path, "HEAD")) and (
-        os.path.isdir(os.path.join(path, "objects")) or os.path.isfile(os.path.join(path, "commondir"))
-    )
+    """git's is_git_directory: a valid HEAD, and `objects` and `refs` in the common dir."""
+    if not _valid_head(os.path.join(path, "HEAD")):
+        return False
+    common = _commondir(path)
+    return all(os.access(os.path.join(common, d), os.X_OK) for d in ("objects", "refs"))
+
+
+def _valid_head(path: str) -> bool:
+    """git's validate_headref: a symlink into refs/, `ref: refs/...`, or an object id."""
+    try:
+        if os.path.islink(path):
+            return os.readlink(path).startswith("refs/")
+        with open(path, "rb") as f:
+            content = f.read(255)
+    except OSError:
+        return False
+    if content.startswith(b"ref:"):
+        return content[4:].lstrip().startswith(b"refs/")
+    return re.match(rb"[0-9a-fA-F]{40}", content) is not None
 
 
 def is_bare(path: str) -> bool:

@@ -116,20 +116,35 @@ class RefSnapshot:
         return f"refs/tags/{name}".encode("utf-8", "surrogateescape") in self.packed()
 
 
+# What `git check-ref-format --allow-onelevel` refuses: control characters, space, ~ ^ : ? *
+# [ \, "..", "@{", an empty component ("//", a leading or trailing "/"), a component that
+# begins with "." or ends with ".lock", a trailing "."; and "@" alone.
+_BAD_REFNAME = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^/|/$|(^|/)\.|\.lock(/|$)|\.$")
+
+
+def valid_refname(name: str) -> bool:
+    """Is `name` a well-formed ref name (git check-ref-format, one-level names allowed)?"""
+    return bool(name) and name != "@" and _BAD_REFNAME.search(name) is None
+
+
 def read_ref(controldir: str, commondir: str, snapshot: RefSnapshot, name: str) -> Optional[str]:
-    """Follow a ref (symbolic ones too) to an object id, without dulwich's full scans."""
+    """Follow a ref (symbolic ones too) to an object id, without dulwich's full scans. Only
+    well-formed ref names are looked up, so no name reaches a file outside the refs."""
     for _ in range(10):
+        if not valid_refname(name):
+            return None
         base = controldir if name == "HEAD" or "/" not in name else commondir
         try:
             with open(os.path.join(base, name), "rb") as f:
-                content = f.read().strip()
+                content = f.read()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            sha = snapshot.packed().get(name.encode())
+            sha = snapshot.packed().get(name.encode("utf-8", "surrogateescape"))
             return sha.decode("ascii") if sha else None
-        if content.startswith(b"ref: "):
-            name = content[5:].decode("utf-8", "surrogateescape")
+        if content.startswith(b"ref:"):
+            name = content[4:].strip().decode("utf-8", "surrogateescape")
             continue
-        return content[:40].decode("ascii") if len(content) >= 40 else None
+        m = re.match(rb"([0-9a-fA-F]{40})(\s|$)", content)
+        return m.group(1).decode("ascii").lower() if m else None
     return None
 
 

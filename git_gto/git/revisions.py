@@ -3,11 +3,13 @@ prefix, a ref, `~N`, `^N`, `^{commit}`), every other form by `git rev-parse`."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import TYPE_CHECKING, Optional
 
 from git_gto.errors import GtoError, RefNotFound
 from git_gto.git.objects import OBJ_COMMIT, OBJ_TAG, parents
+from git_gto.git.refs import valid_refname
 from git_gto.git.run import git
 
 if TYPE_CHECKING:
@@ -52,10 +54,17 @@ def _resolve_base(repo: "GitRepo", name: str) -> Optional[str]:
     store = repo.dulwich.object_store
     if re.fullmatch(r"[0-9a-fA-F]{40}", name) and name.lower().encode() in store:
         return name.lower()
+    if not valid_refname(name):
+        return None  # not a ref name (a path, `..`, `//`, `.lock`...): git decides
     for candidate in (name, f"refs/{name}", f"refs/tags/{name}", f"refs/heads/{name}",
                       f"refs/remotes/{name}", f"refs/remotes/{name}/HEAD"):
-        if candidate != "HEAD" and "/" not in candidate and candidate.upper() != candidate:
-            continue  # like git: only all-caps names (HEAD, FETCH_HEAD...) live at the top
+        if not candidate.startswith("refs/") and not re.fullmatch(r"[A-Z_]+", candidate):
+            # `main`, `foo/bar`: whether git reads such a file at the top of the control
+            # directory depends on its version; if there is one, let git resolve the name
+            if any(os.path.lexists(os.path.join(base, candidate))
+                   for base in (repo.controldir, repo.commondir)):
+                return None
+            continue
         sha = repo.read_ref(candidate)
         if sha is not None:
             return sha
