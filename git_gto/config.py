@@ -23,7 +23,7 @@ class Config:
     stages: Optional[List[str]] = None
     types: Optional[List[str]] = None
     index: str = DEFAULT_INDEX
-    emojis: bool = True
+    emojis: Optional[bool] = None  # None: on a terminal only
 
 
 def _as_bool(value: Any, where: str) -> bool:

@@ -6,7 +6,7 @@ import json
 import os
 import re
 import sys
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Dict, Iterable, Optional, Sequence
 
 import click
 
@@ -30,15 +30,33 @@ def visible(text: str) -> str:
     return _UNSAFE.sub(lambda m: _shown(m.group()), text)
 
 
+_COLOUR: Dict[bool, bool] = {}
+
+
 def _colour(stream) -> bool:
-    """Colour on a terminal, unless NO_COLOR is set (non-empty), TERM is dumb, or
-    `git -c color.ui=never` says so."""
+    """Colour as git decides it: `color.gto`, else `color.ui`, from every config file
+    (`always`, `never`, `auto`: on a terminal), asked of git itself the first time colour
+    could be shown (`git config --get-colorbool`); never with NO_COLOR or TERM=dumb."""
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    parameters = os.environ.get("GIT_CONFIG_PARAMETERS", "").lower()
-    if any(f"'color.ui'='{v}'" in parameters for v in ("never", "false", "off", "no")):
-        return False
-    return stream.isatty()
+    tty = stream.isatty()
+    if tty not in _COLOUR:
+        import subprocess
+
+        try:
+            answer = subprocess.run(
+                ["git", "config", "--get-colorbool", "color.gto", "true" if tty else "false"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            ).stdout.strip()
+        except OSError:  # no git: its default, auto
+            answer = "true" if tty else "false"
+        _COLOUR[tty] = answer == "true"
+    return _COLOUR[tty]
+
+
+def show_emojis(setting: Optional[bool]) -> bool:
+    """Emojis when asked (.gto `emojis`, GTO_EMOJIS), else only on a terminal."""
+    return sys.stdout.isatty() if setting is None else setting
 
 
 def print_json(data: Any) -> None:
@@ -85,10 +103,10 @@ def message(text: str) -> None:
     click.echo("\n".join(visible(line) for line in text.split("\n")), err=True)
 
 
-def print_success(text: str, emojis: bool) -> None:
-    """A success sentence on stdout (green on a terminal)."""
-    line = ("✅  " if emojis else "") + visible(text)
-    click.echo(click.style(line, fg="green") if _colour(sys.stdout) else line)
+def print_success(text: str, emojis: Optional[bool]) -> None:
+    """A success sentence on stdout (green where git would colour)."""
+    line = ("✅  " if show_emojis(emojis) else "") + visible(text)
+    click.echo(click.style(line, fg="green") if _colour(sys.stdout) else line, color=True)
 
 
 def print_error(prefix: str, text: str) -> None:
@@ -96,4 +114,4 @@ def print_error(prefix: str, text: str) -> None:
     line = visible(f"{prefix}: {text}")
     if _colour(sys.stderr):
         line = click.style(line, fg="red")
-    click.echo(line, err=True)
+    click.echo(line, err=True, color=True)

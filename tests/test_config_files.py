@@ -6,13 +6,17 @@ import subprocess
 FAIL = "fatal: internal error"
 
 
-def test_emojis_false_in_dot_gto_is_honoured(repo, gto, monkeypatch):
+def test_emojis_in_dot_gto_are_honoured(repo, gto, monkeypatch):
     monkeypatch.delenv("GTO_EMOJIS")
     repo.commit("init")
     assert gto("register", "m").exit_code == 0
-    assert gto("check-ref", "m@v0.0.1").stdout.startswith("✅")
+    plain = 'Version "v0.0.1" of artifact "m" was registered\n'
+    assert gto("check-ref", "m@v0.0.1").stdout == plain, "not a terminal, not asked: no emoji"
+    assert "emojis: auto\n" in gto("doctor").stdout
+    (repo.path / ".gto").write_text("emojis: true\n")
+    assert gto("check-ref", "m@v0.0.1").stdout == "✅  " + plain
     (repo.path / ".gto").write_text("emojis: false\n")
-    assert gto("check-ref", "m@v0.0.1").stdout == 'Version "v0.0.1" of artifact "m" was registered\n'
+    assert gto("check-ref", "m@v0.0.1").stdout == plain
     doctor = gto("doctor")
     assert "emojis: False\n" in doctor.stdout and doctor.stdout.endswith("\nNo issues found\n")
 

@@ -27,7 +27,7 @@ def test_readme_console_examples(tmp_path, monkeypatch):
     steps = console_steps((ROOT / "README.md").read_text())
     assert len(steps) >= 20
     example = str(tmp_path / "gto-example")
-    monkeypatch.delenv("GTO_EMOJIS")
+    monkeypatch.setenv("GTO_EMOJIS", "true")  # as on the terminal the README shows
     env = {**os.environ, "GIT_AUTHOR_DATE": "2022-09-10T12:00:00+0000",
            "GIT_COMMITTER_DATE": "2022-09-10T12:00:00+0000"}
     env["PATH"] = os.pathsep.join([os.path.dirname(sys.executable), env["PATH"]])

@@ -11,10 +11,11 @@ TITLE = "\x1b]0;pwned\x07"  # an escape sequence that retitles the terminal
 CLEAR = "\x1b[2J"
 
 
-def run_on_terminal(args, cwd) -> bytes:
+def run_on_terminal(args, cwd, env=None) -> bytes:
     """Run `git gto ARGS` with stdout on a pseudo-terminal; return what it printed there."""
     leader, follower = pty.openpty()
-    process = subprocess.Popen(["git", "gto", *args], cwd=cwd, stdout=follower, stderr=subprocess.PIPE)
+    process = subprocess.Popen(["git", "gto", *args], cwd=cwd, stdout=follower, stderr=subprocess.PIPE,
+                               env={**os.environ, **(env or {})})
     os.close(follower)
     out = b""
     while True:
@@ -57,3 +58,37 @@ def test_messages_of_a_write_are_escaped(repo, gto):
     assert result.exit_code == 0 and "\x1b" not in result.stderr
     shown = gto("check-ref", "m@v0.0.1!", "--json")
     assert json.loads(shown.stdout)["message"] == f"bye{CLEAR}"
+
+
+GREEN = b"\x1b[32m"
+
+
+def colour_env() -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "GTO_EMOJIS")}
+    env["TERM"] = "xterm-256color"
+    return env
+
+
+def test_colour_and_emojis_follow_git_config_on_a_terminal(repo, gto_e2e, monkeypatch):
+    repo.commit("init")
+    assert gto_e2e("register", "m").exit_code == 0
+    for var in ("NO_COLOR", "GTO_EMOJIS"):
+        monkeypatch.delenv(var)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    shown = run_on_terminal(["check-ref", "m@v0.0.1"], repo.path)
+    assert shown.startswith(GREEN + "✅".encode()), "auto: colour and emoji on a terminal"
+    repo.git("config", "color.ui", "never")
+    assert run_on_terminal(["check-ref", "m@v0.0.1"], repo.path).startswith("✅".encode())
+    repo.git("config", "color.gto", "auto")  # color.gto wins over color.ui
+    assert run_on_terminal(["check-ref", "m@v0.0.1"], repo.path).startswith(GREEN)
+    assert GREEN not in run_on_terminal(["check-ref", "m@v0.0.1"], repo.path, {"NO_COLOR": "1"})
+
+
+def test_color_always_colours_a_pipe(repo, gto_e2e, monkeypatch):
+    repo.commit("init")
+    monkeypatch.delenv("NO_COLOR")
+    repo.git("config", "--global", "color.ui", "always")
+    result = gto_e2e("register", "bad name")
+    assert result.exit_code == 1 and result.stderr.startswith("\x1b[31merror: "), result.stderr
+    repo.git("config", "--global", "color.ui", "auto")
+    assert gto_e2e("register", "bad name").stderr.startswith("error: ")

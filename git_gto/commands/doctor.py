@@ -26,7 +26,7 @@ def command(repo, all_commits):
         click.echo(f"index: {config.index}")
         click.echo(f"stages: {config.stages}")
         click.echo(f"types: {config.types}")
-        click.echo(f"emojis: {config.emojis}")
+        click.echo(f"emojis: {'auto' if config.emojis is None else config.emojis}")
         click.echo(f"environment: stages={env.stages} types={env.types} index={env.index}")
         click.echo("---------------------------------")
         problems = queries.problems(ws)
