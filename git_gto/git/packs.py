@@ -87,17 +87,20 @@ def read_undeltified(pack, shas: Set[str], out: Dict[str, Tuple[int, bytes]],
                 size |= (byte & 0x7F) << shift
                 shift += 7
                 pos += 1
-            if type_num in (6, 7):  # deltified: dulwich reads it
+            if type_num in (6, 7):  # deltified: dulwich reads it, once its entry is checked
+                if crc is not None and zlib.crc32(data[offset:_entry_end(pack, offset, len(data))]) != crc:
+                    corrupt[sha] = f"{where} at offset {offset}: CRC32 of the packed entry does not match the .idx"
                 continue
             stream = zlib.decompressobj()
+            chunk = data[pos:pos + size + SLACK]
             try:
-                content = stream.decompress(data[pos:pos + size + SLACK], size + 1)
+                content = stream.decompress(chunk, size + 1)
             except zlib.error as e:
                 corrupt[sha] = f"{where} at offset {offset}: {_zlib_words(e)}"
                 continue
             if not stream.eof and not stream.unconsumed_tail and pos + size + SLACK < len(data):
                 continue  # a stream longer than the slack: dulwich reads it
-            end = pos + size + SLACK - len(stream.unused_data)
+            end = pos + len(chunk) - len(stream.unused_data)
             if not 1 <= type_num <= 4:
                 corrupt[sha] = f"{where} at offset {offset}: unknown object type {type_num}"
             elif not stream.eof or len(content) != size:
@@ -108,6 +111,23 @@ def read_undeltified(pack, shas: Set[str], out: Dict[str, Tuple[int, bytes]],
                 out[sha] = (type_num, content)
                 shas.discard(sha)
                 corrupt.pop(sha, None)
+
+
+def _entry_end(pack, offset: int, size: int) -> int:
+    """Where the packed entry at `offset` ends: at the next entry, or at the pack's trailer
+    (`size` is the pack's size); read from the version 2 `.idx` (rarely: deltified tags)."""
+    with open(os.fspath(pack.data.path)[:-5] + ".idx", "rb") as f:
+        idx = f.read()
+    count = struct.unpack_from(">I", idx, 8 + 255 * 4)[0]
+    table = 8 + 1024 + count * 24
+    large = table + count * 4
+    following = [size - 20]
+    for value in struct.unpack_from(f">{count}I", idx, table):
+        if value & 0x80000000:
+            value = struct.unpack_from(">Q", idx, large + (value & 0x7FFFFFFF) * 8)[0]
+        if value > offset:
+            following.append(value)
+    return min(following)
 
 
 def read_loose(objects_dir: str, sha: str) -> Optional[Tuple[int, bytes]]:

@@ -176,7 +176,9 @@ class GitRepo:
         except KeyError:
             return None
         except (zlib.error, ValueError, AssertionError, struct.error, ApplyDeltaError, ChecksumMismatch) as e:
-            raise GtoError(f"object {sha} is corrupt ({type(e).__name__}: {e})") from None
+            reason = str(e) or type(e).__name__
+        # raised here, not in the handler: dulwich's traceback holds views of its pack's mmap
+        raise GtoError(f"object {sha} is corrupt ({reason})")
 
     def raw_object(self, sha: str) -> Tuple[int, bytes]:
         """(type, content) of one object; KeyError if it is missing."""
