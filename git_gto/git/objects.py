@@ -3,7 +3,6 @@ their raw bytes (header by header, without dulwich's full parse and re-hash)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Dict, NamedTuple, Optional, Tuple
@@ -42,14 +41,14 @@ class CommitInfo:
     message: str  # raw, trailing newline kept
 
 
+# epoch seconds of 0001-01-02 and 9999-12-30: a day inside datetime's range, for any offset
+_FIRST, _LAST = -62135510400, 253402128000
+
+
 def representable(time: int, offset: int) -> bool:
     """Can Python show this date (a year in 1..9999, an offset under a day)? Tags dated
     otherwise are skipped by the registry, as gto skips what it cannot parse."""
-    try:
-        dt.datetime.fromtimestamp(time, dt.timezone(dt.timedelta(seconds=offset)))
-    except (OverflowError, ValueError, OSError):
-        return False
-    return True
+    return _FIRST <= time <= _LAST and -86400 < offset < 86400
 
 
 def object_id(value: bytes) -> str:

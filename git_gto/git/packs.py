@@ -76,19 +76,20 @@ def read_undeltified(pack, shas: Set[str], out: Dict[str, Tuple[int, bytes]],
     located.sort()
     where = os.path.basename(os.fspath(pack.data.path))
     with open(pack.data.path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        length = len(data)
         for offset, sha, crc in located:
-            if offset + 1 >= len(data):
+            if offset + 1 >= length:
                 corrupt[sha] = f"offset {offset} is past the end of {where}"
                 continue
             byte = data[offset]
             type_num, size, shift, pos = (byte >> 4) & 7, byte & 15, 4, offset + 1
-            while byte & 0x80 and pos < len(data):
+            while byte & 0x80 and pos < length:
                 byte = data[pos]
                 size |= (byte & 0x7F) << shift
                 shift += 7
                 pos += 1
             if type_num in (6, 7):  # deltified: dulwich reads it, once its entry is checked
-                if crc is not None and zlib.crc32(data[offset:_entry_end(pack, offset, len(data))]) != crc:
+                if crc is not None and zlib.crc32(data[offset:_entry_end(pack, offset, length)]) != crc:
                     corrupt[sha] = f"{where} at offset {offset}: CRC32 of the packed entry does not match the .idx"
                 continue
             stream = zlib.decompressobj()
@@ -98,7 +99,7 @@ def read_undeltified(pack, shas: Set[str], out: Dict[str, Tuple[int, bytes]],
             except zlib.error as e:
                 corrupt[sha] = f"{where} at offset {offset}: {_zlib_words(e)}"
                 continue
-            if not stream.eof and not stream.unconsumed_tail and pos + size + SLACK < len(data):
+            if not stream.eof and not stream.unconsumed_tail and pos + size + SLACK < length:
                 continue  # a stream longer than the slack: dulwich reads it
             end = pos + len(chunk) - len(stream.unused_data)
             if not 1 <= type_num <= 4:
