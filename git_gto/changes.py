@@ -211,9 +211,14 @@ def _after_newest_event(ws: "Workspace", artifact: R.Artifact, change: Change) -
     import time
 
     newest = max((e.time for v in artifact.versions for e in v.events()), default=None)
-    if newest is None or newest < ws.repo.tagger().time:
+    now = ws.repo.tagger().time
+    if newest is None or newest < now:
         return
-    if not os.environ.get("GIT_COMMITTER_DATE"):
+    if newest > now:  # a tag dated in the future: no wait would be short enough
+        change.warnings.append(
+            f"'{artifact.name}' has an event dated after now: this deprecation does not take effect"
+        )
+    elif not os.environ.get("GIT_COMMITTER_DATE"):
         time.sleep(max(0.0, newest + 1 - time.time()))
     else:
         change.warnings.append(

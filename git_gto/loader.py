@@ -43,6 +43,7 @@ class RegistryLoader:
         self._annotated: Dict[str, List[str]] = {}
         self._indexes: Dict[str, Index] = {}
         self._commits: Dict[str, CommitInfo] = {}
+        self._odd_names: List[str] = []
 
     def save(self) -> None:
         """Keep what was read for the next command (artifacts that are gone are dropped)."""
@@ -93,9 +94,11 @@ class RegistryLoader:
             log.info("no tag changed since %s was written", self.cache.path)
         else:
             groups = dict(self._changed_artifacts())
-            self.cache.set_tags_fingerprint(everything)
+            # odd names, or objects that could not be read, are looked at again every time
+            settled = not self._odd_names and all(self.cache.shards[n].fingerprint for n in groups)
+            self.cache.set_tags_fingerprint(everything if settled else b"")
         first: Dict[str, tuple] = {}
-        skipped: List[str] = []
+        skipped: List[str] = list(self._odd_names)
         for name in groups:
             shard = self.cache.shards[name]
             skipped += shard.skipped
@@ -114,6 +117,9 @@ class RegistryLoader:
         """Group the tags by artifact; read again the artifacts whose tags changed."""
         groups: Dict[str, Dict[str, str]] = {}
         for ref, sha in self.source.tag_refs().items():
+            if not _is_utf8(ref):
+                self._odd_names.append(f"{escaped(ref)}: the tag name is not UTF-8, ignored")
+                continue
             m = _ARTIFACT_PART.match(ref)
             if m:
                 groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
@@ -138,7 +144,9 @@ class RegistryLoader:
                 )
                 for name in batch:
                     tags = [objects[ref] for ref in groups[name]]
-                    shards[name] = Shard.of(fingerprints[name], *self._entries_of(tags))
+                    # b"": never matches, so an unreadable object is read again next time
+                    fp = b"" if any(t and t.problem for t in tags) else fingerprints[name]
+                    shards[name] = Shard.of(fp, *self._entries_of(tags))
             return shards
 
         total = sum(len(groups[n]) for n in names)
@@ -173,13 +181,14 @@ class RegistryLoader:
         for tag in tags:
             if tag is None:
                 continue
-            if tag.target_type == OBJ_COMMIT:
+            if tag.problem:
+                skipped.append(f"{tag.ref}: {tag.problem}")
+            elif tag.target_type == OBJ_COMMIT:
                 usable.append(tag)
             elif tag.target_type == OBJ_TAG and (commit := self._peel(tag.target)):
                 usable.append(tag._replace(target=commit, target_type=OBJ_COMMIT))
             elif T.parse_tag(tag.ref) is not None:  # only registry tags are worth a word
-                what = _TYPE_WORDS.get(tag.target_type, "missing object")
-                skipped.append(f"{tag.ref}: points to a {what}, not a commit")
+                skipped.append(f"{tag.ref}: {_target_problem(tag)}")
         entries, odd, malformed = R.tag_entries(usable)
         # a name that looks meant for an artifact the registry knows is probably a typo
         typos = [f"{ref}: not a valid registry tag name, ignored" for ref in malformed] if entries else []
@@ -229,6 +238,28 @@ class RegistryLoader:
         annotation: Optional[Annotation] = self.index_at(version.commit).get(artifact.name)
         R.add_commit_event(version, R.commit_event(artifact.name, version.name,
                                                    self.commit(version.commit), annotation))
+
+
+def _target_problem(tag: TagObject) -> str:
+    """Why a tag object aimed at something else than a commit is left out."""
+    if not tag.target:
+        return "the tag object names no object it points to"
+    if not tag.target_type:
+        return "the tag object has no valid type"
+    return f"points to a {_TYPE_WORDS.get(tag.target_type, 'missing object')}, not a commit"
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escaped(name: str) -> str:
+    """A name read from the file system as text, its bytes that are not UTF-8 as \\xNN."""
+    return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _batches(names: List[str], groups: Dict[str, Dict[str, str]], size: int) -> Iterator[List[str]]:

@@ -206,7 +206,7 @@ def describe(ws: "Workspace", name: str, rev: Optional[str] = None) -> Optional[
 def problems(ws: "Workspace") -> List[str]:
     """What `doctor` reports: tags left out of the registry, and inconsistent versions."""
     reg = ws.registry
-    found = list(reg.skipped)
+    found = list(reg.skipped) + reg.dangling()
     for artifact in reg.artifacts.values():
         found += rules.inconsistencies(artifact)
     return found

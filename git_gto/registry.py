@@ -11,6 +11,8 @@ from bisect import insort
 from typing import Dict, Iterable, List, Optional, Protocol, Tuple
 
 from git_gto import tags as T
+from git_gto.errors import GtoError
+from git_gto.git.objects import representable
 from git_gto.versions import sort_versions
 
 COMMIT, CREATION, DEPRECATION, REGISTRATION, DEREGISTRATION, ASSIGNMENT, UNASSIGNMENT = (
@@ -359,6 +361,9 @@ def tag_entries(tags: Iterable) -> Tuple[List[Entry], List[str], List[str]]:
         if t is None:
             skipped.append(f"{tag.ref}: the tag object has no tagger")
             continue
+        if not representable(t.time, t.offset):
+            skipped.append(f"{tag.ref}: the tagger date ({t.time}, offset {t.offset}s) cannot be shown")
+            continue
         action = name.action
         assert action is not None, tag.ref  # parse_tag gives every tag name its action
         entries.append((PASS_OF_ACTION[action], t.time, tag.ref, action, name.version,
@@ -426,6 +431,18 @@ class Registry:
     def artifacts(self) -> Dict[str, Artifact]:
         """Every artifact, built, in registry order."""
         return {name: artifact for name in self.names if (artifact := self.artifact(name))}
+
+    def dangling(self) -> List[str]:
+        """Tags whose commit is not in the repository (every commit is read: for doctor)."""
+        found = []
+        for artifact in self.artifacts.values():
+            for event in artifact.events():
+                try:
+                    if event.tag is not None:
+                        self._loader.commit_time(event.commit)
+                except (KeyError, GtoError):
+                    found.append(f"{event.tag}: points to {event.commit}, which is not a commit here")
+        return found
 
     def enrich(self, artifact: Artifact) -> Artifact:
         """Add the annotation (commit) events of every version, once, when first needed."""

@@ -29,6 +29,7 @@ class TagObject(NamedTuple):
     target_type: int
     tagger: Optional[Identity]
     message: str  # stripped of surrounding white space
+    problem: str = ""  # why the object cannot be used at all (unreadable), if it cannot
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,24 @@ class CommitInfo:
     message: str  # raw, trailing newline kept
 
 
+# epoch seconds of 0001-01-02 and 9999-12-30: a day inside datetime's range, for any offset
+_FIRST, _LAST = -62135510400, 253402128000
+
+
+def representable(time: int, offset: int) -> bool:
+    """Can Python show this date (a year in 1..9999, an offset under a day)? Tags dated
+    otherwise are skipped by the registry, as gto skips what it cannot parse."""
+    return _FIRST <= time <= _LAST and -86400 < offset < 86400
+
+
+def object_id(value: bytes) -> str:
+    """A header's object id, "" unless it is 40 hex digits."""
+    return value.decode("ascii") if _SHA.fullmatch(value) else ""
+
+
 def parse_identity(line: bytes) -> Optional[Identity]:
-    """`Name <email> 1700000000 +0100` -> Identity (string operations: this runs per tag)."""
+    """`Name <email> 1700000000 +0100` -> Identity, None if it does not parse (string
+    operations: this runs per tag)."""
     lt = line.find(b"<")
     gt = line.find(b">", lt)
     if lt < 0 or gt < 0:
@@ -75,6 +92,7 @@ def split_object(raw: bytes) -> Tuple[Dict[bytes, bytes], bytes]:
     return headers, body
 
 
+_SHA = re.compile(rb"[0-9a-f]{40}")
 _TAG_HEAD = re.compile(
     rb"object ([0-9a-f]{40})\ntype (\w+)\ntag [^\n]*\ntagger ([^<\n]*?) ?<([^>\n]*)> (\d+) ([+-])(\d\d)(\d\d)\n\n"
 )
@@ -94,20 +112,22 @@ def parse_tag_object(ref: str, sha: str, raw: bytes) -> TagObject:
         )
     headers, body = split_object(raw)
     tagger = parse_identity(headers[b"tagger"]) if b"tagger" in headers else None
-    return TagObject(ref, sha, headers.get(b"object", b"").decode("ascii"),
+    return TagObject(ref, sha, object_id(headers.get(b"object", b"")),
                      TYPE_NAMES.get(headers.get(b"type", b""), 0), tagger,
                      body.decode("utf-8", "replace").strip())
 
 
 def parse_commit(sha: str, raw: bytes) -> CommitInfo:
+    """A commit's headers and message; KeyError if git itself would call it broken."""
     headers, body = split_object(raw)
-    author = parse_identity(headers[b"author"])
-    committer = parse_identity(headers[b"committer"])
-    if author is None or committer is None:
-        raise KeyError(sha)  # a commit git itself would call broken
+    author = parse_identity(headers.get(b"author", b""))
+    committer = parse_identity(headers.get(b"committer", b""))
+    tree = object_id(headers.get(b"tree", b""))
+    if author is None or committer is None or not tree:
+        raise KeyError(sha)
     return CommitInfo(
         sha=sha,
-        tree=headers[b"tree"].decode("ascii"),
+        tree=tree,
         author=author,
         committer=committer,
         message=body.decode("utf-8", "replace"),
@@ -116,7 +136,7 @@ def parse_commit(sha: str, raw: bytes) -> CommitInfo:
 
 def tag_target(raw: bytes) -> str:
     """The object a tag object points at."""
-    return split_object(raw)[0][b"object"].decode("ascii")
+    return object_id(split_object(raw)[0].get(b"object", b""))
 
 
 def parents(raw: bytes) -> list:

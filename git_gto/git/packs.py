@@ -1,6 +1,9 @@
-"""Objects read straight from pack files, in offset order, without re-hashing: a bisection
-in the version 2 `.idx` and one zlib stream per object (dulwich's lookups call back into
-Python at every step; this is the hot path of a cold registry read)."""
+"""Objects read straight from the object store's files: pack files in offset order, without
+re-hashing (a bisection in the version 2 `.idx` and one zlib stream per object: dulwich's
+lookups call back into Python at every step; this is the hot path of a cold registry read),
+and loose objects (inflated here: dulwich parses a loose object whole, and one malformed
+object would fail every read). What git checks is checked: the zlib stream ends with its
+checksum, the size is the header's, and a packed entry's CRC32 is the one in the `.idx`."""
 
 from __future__ import annotations
 
@@ -8,28 +11,37 @@ import mmap
 import os
 import struct
 import zlib
-from typing import Dict, Iterable, List, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+from git_gto.git.objects import TYPE_NAMES
 
 IDX_V2 = b"\xfftOc\x00\x00\x00\x02"
+SLACK = 1024  # compressed bytes read past the inflated size (zlib's overhead is far less)
 
 
-def locate(pack, shas: Iterable[str]) -> List[Tuple[int, str]]:
-    """(offset, sha) of the objects this pack (a dulwich Pack) has."""
+class CorruptObject(Exception):
+    """An object whose stored bytes fail git's own checks (the message says which)."""
+
+
+def locate(pack, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int]]]:
+    """(offset, sha, CRC32 of the packed entry or None) of the objects this pack (a dulwich
+    Pack) has; a version 1 `.idx` has no CRCs."""
     path = os.fspath(pack.data.path)[:-5] + ".idx"
-    found: List[Tuple[int, str]] = []
+    found: List[Tuple[int, str, Optional[int]]] = []
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as idx:
         if idx[:8] != IDX_V2:
             index = pack.index
             for sha in shas:
                 try:
-                    found.append((index.object_offset(sha.encode("ascii")), sha))
+                    found.append((index.object_offset(sha.encode("ascii")), sha, None))
                 except KeyError:
                     continue
             return found
         fanout = struct.unpack_from(">256I", idx, 8)
         count = fanout[255]
         names = 8 + 1024
-        offsets = names + count * 24
+        crcs = names + count * 20
+        offsets = crcs + count * 4
         large = offsets + count * 4
         for sha in shas:
             key = bytes.fromhex(sha)
@@ -47,29 +59,104 @@ def locate(pack, shas: Iterable[str]) -> List[Tuple[int, str]]:
                     offset = struct.unpack_from(">I", idx, offsets + mid * 4)[0]
                     if offset & 0x80000000:
                         offset = struct.unpack_from(">Q", idx, large + (offset & 0x7FFFFFFF) * 8)[0]
-                    found.append((offset, sha))
+                    found.append((offset, sha, struct.unpack_from(">I", idx, crcs + mid * 4)[0]))
                     break
     return found
 
 
-def read_undeltified(pack, shas: Set[str], out: Dict[str, Tuple[int, bytes]]) -> None:
+def read_undeltified(pack, shas: Set[str], out: Dict[str, Tuple[int, bytes]],
+                     corrupt: Dict[str, str]) -> None:
     """Add to `out` the objects of `shas` stored whole in this pack, and remove them from
-    `shas`; deltified ones stay for the caller to read another way."""
+    `shas`; deltified ones stay for the caller to read another way. An entry that fails a
+    check stays in `shas` too (another pack, or a loose copy, may have it whole), and
+    `corrupt` says what failed."""
     located = locate(pack, shas)
     if not located:
         return
     located.sort()
+    where = os.path.basename(os.fspath(pack.data.path))
     with open(pack.data.path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        for offset, sha in located:
+        length = len(data)
+        for offset, sha, crc in located:
+            if offset + 1 >= length:
+                corrupt[sha] = f"offset {offset} is past the end of {where}"
+                continue
             byte = data[offset]
             type_num, size, shift, pos = (byte >> 4) & 7, byte & 15, 4, offset + 1
-            while byte & 0x80:
+            while byte & 0x80 and pos < length:
                 byte = data[pos]
                 size |= (byte & 0x7F) << shift
                 shift += 7
                 pos += 1
-            if 1 <= type_num <= 4:
-                content = zlib.decompressobj().decompress(data[pos:pos + size + 1024], size)
-                if len(content) == size:
-                    out[sha] = (type_num, content)
-                    shas.discard(sha)
+            if type_num in (6, 7):  # deltified: dulwich reads it, once its entry is checked
+                if crc is not None and zlib.crc32(data[offset:_entry_end(pack, offset, length)]) != crc:
+                    corrupt[sha] = f"{where} at offset {offset}: CRC32 of the packed entry does not match the .idx"
+                continue
+            stream = zlib.decompressobj()
+            chunk = data[pos:pos + size + SLACK]
+            try:
+                content = stream.decompress(chunk, size + 1)
+            except zlib.error as e:
+                corrupt[sha] = f"{where} at offset {offset}: {_zlib_words(e)}"
+                continue
+            if not stream.eof and not stream.unconsumed_tail and pos + size + SLACK < length:
+                continue  # a stream longer than the slack: dulwich reads it
+            end = pos + len(chunk) - len(stream.unused_data)
+            if not 1 <= type_num <= 4:
+                corrupt[sha] = f"{where} at offset {offset}: unknown object type {type_num}"
+            elif not stream.eof or len(content) != size:
+                corrupt[sha] = f"{where} at offset {offset}: inflated size is not {size}"
+            elif crc is not None and zlib.crc32(data[offset:end]) != crc:
+                corrupt[sha] = f"{where} at offset {offset}: CRC32 of the packed entry does not match the .idx"
+            else:
+                out[sha] = (type_num, content)
+                shas.discard(sha)
+                corrupt.pop(sha, None)
+
+
+def _entry_end(pack, offset: int, size: int) -> int:
+    """Where the packed entry at `offset` ends: at the next entry, or at the pack's trailer
+    (`size` is the pack's size); read from the version 2 `.idx` (rarely: deltified tags)."""
+    with open(os.fspath(pack.data.path)[:-5] + ".idx", "rb") as f:
+        idx = f.read()
+    count = struct.unpack_from(">I", idx, 8 + 255 * 4)[0]
+    table = 8 + 1024 + count * 24
+    large = table + count * 4
+    following = [size - 20]
+    for value in struct.unpack_from(f">{count}I", idx, table):
+        if value & 0x80000000:
+            value = struct.unpack_from(">Q", idx, large + (value & 0x7FFFFFFF) * 8)[0]
+        if value > offset:
+            following.append(value)
+    return min(following)
+
+
+def read_loose(objects_dir: str, sha: str) -> Optional[Tuple[int, bytes]]:
+    """(type, content) of a loose object, None if there is no such file; CorruptObject if
+    it does not inflate whole, or its header (`<type> <size>\\0`) is not what it holds."""
+    try:
+        with open(os.path.join(objects_dir, sha[:2], sha[2:]), "rb") as f:
+            compressed = f.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    if not compressed:
+        raise CorruptObject(f"loose object {sha} is corrupt (empty file)")
+    stream = zlib.decompressobj()
+    try:
+        raw = stream.decompress(compressed)
+    except zlib.error as e:
+        raise CorruptObject(f"loose object {sha} is corrupt ({_zlib_words(e)})") from None
+    if not stream.eof:
+        raise CorruptObject(f"loose object {sha} is corrupt (truncated)")
+    head, nul, content = raw.partition(b"\0")
+    type_name, _, size = head.partition(b" ")
+    type_num = TYPE_NAMES.get(type_name)
+    if not nul or type_num is None or not size.isdigit() or int(size) != len(content):
+        raise CorruptObject(f"loose object {sha} is corrupt (bad header)")
+    return type_num, content
+
+
+def _zlib_words(error: zlib.error) -> str:
+    """zlib's reason, as git prints it ('incorrect data check', ...)."""
+    text = str(error)
+    return text.split(": ", 1)[1] if ": " in text else text

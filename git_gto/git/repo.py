@@ -4,7 +4,9 @@ place tags are written."""
 
 from __future__ import annotations
 
+import struct
 import time
+import zlib
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
@@ -15,6 +17,7 @@ from git_gto.git.objects import (
     OBJ_COMMIT, OBJ_TAG, CommitInfo, Identity, TagObject, parse_commit, parse_tag_object,
     split_object, tag_target,
 )
+from git_gto.tags import is_hexsha
 
 
 @dataclass(frozen=True)
@@ -109,13 +112,18 @@ class GitRepo:
 
     # -- objects ---------------------------------------------------------------------------
     def read_tag_objects(self, refs: Iterable[Tuple[str, str]]) -> Dict[str, Optional[TagObject]]:
-        """Read the objects behind refs: tag name -> TagObject, or None for non-tags."""
+        """Read the objects behind refs: tag name -> TagObject, or None for non-tags. A loose
+        object that cannot be read gives a TagObject whose `problem` says why."""
         refs = list(refs)
-        raw = self.raw_objects({sha for _, sha in refs})
+        unreadable: Dict[str, str] = {}
+        raw = self.raw_objects({sha for _, sha in refs}, unreadable)
         out: Dict[str, Optional[TagObject]] = {}
         for name, sha in refs:
             found = raw.get(sha)
-            out[name] = parse_tag_object(name, sha, found[1]) if found and found[0] == OBJ_TAG else None
+            if sha in unreadable:
+                out[name] = TagObject(name, sha, "", 0, None, "", unreadable[sha])
+            else:
+                out[name] = parse_tag_object(name, sha, found[1]) if found and found[0] == OBJ_TAG else None
         return out
 
     def annotated_tags(self) -> List[TagObject]:
@@ -123,32 +131,68 @@ class GitRepo:
         objects = self.read_tag_objects(self.tag_refs().items())
         return [tag for tag in objects.values() if tag is not None]
 
-    def raw_objects(self, shas: Iterable[str]) -> Dict[str, Tuple[int, bytes]]:
-        """(type, content) of objects, read straight from the packs in offset order;
-        deltified and loose objects go through dulwich. Missing ones are left out."""
-        from git_gto.git.packs import read_undeltified
+    def raw_objects(self, shas: Iterable[str],
+                    unreadable: Optional[Dict[str, str]] = None) -> Dict[str, Tuple[int, bytes]]:
+        """(type, content) of objects: from the packs in offset order, then loose ones
+        (inflated here, never parsed by dulwich), deltified ones through dulwich. Missing
+        ones are left out. A loose object that does not inflate whole is left out too, and
+        `unreadable` says why (with None: the read fails). A packed object that fails its
+        checks (and has no good copy elsewhere) fails the read, naming the object: a pack is
+        git's verified store, so its damage is the disk's, and reading past it could show an
+        older version as the one in a stage."""
+        from git_gto.git.packs import CorruptObject, read_loose, read_undeltified
 
         store = self.dulwich.object_store
-        pending = set(shas)
+        pending = {sha for sha in shas if is_hexsha(sha)}
         out: Dict[str, Tuple[int, bytes]] = {}
+        corrupt: Dict[str, str] = {}
         for pack in list(store.packs):
             if not pending:
                 break
-            read_undeltified(pack, pending, out)
-        for sha in list(pending):
+            read_undeltified(pack, pending, out, corrupt)
+        directories = [store.path] + [getattr(alt, "path", "") for alt in store.alternates]
+        for sha in sorted(pending):
             try:
-                out[sha] = store.get_raw(sha.encode("ascii"))
-            except KeyError:
+                found = next(filter(None, (read_loose(d, sha) for d in directories if d)), None)
+            except CorruptObject as e:
+                if unreadable is None:
+                    raise GtoError(str(e)) from None
+                unreadable[sha] = str(e)
                 continue
+            if found is None and sha not in corrupt:
+                found = self._dulwich_raw(sha)
+            if found is not None:
+                out[sha] = found
+            elif sha in corrupt:
+                raise GtoError(f"object {sha} is corrupt ({corrupt[sha]})")
         return out
+
+    def _dulwich_raw(self, sha: str) -> Optional[Tuple[int, bytes]]:
+        """A deltified (or alternate's packed) object through dulwich; None if missing."""
+        from dulwich.errors import ApplyDeltaError, ChecksumMismatch
+
+        try:
+            return self.dulwich.object_store.get_raw(sha.encode("ascii"))
+        except KeyError:
+            return None
+        except (zlib.error, ValueError, AssertionError, struct.error, ApplyDeltaError, ChecksumMismatch) as e:
+            reason = str(e) or type(e).__name__
+        # raised here, not in the handler: dulwich's traceback holds views of its pack's mmap
+        raise GtoError(f"object {sha} is corrupt ({reason})")
+
+    def raw_object(self, sha: str) -> Tuple[int, bytes]:
+        """(type, content) of one object; KeyError if it is missing."""
+        found = self.raw_objects([sha]).get(sha)
+        if found is None:
+            raise KeyError(sha)
+        return found
 
     def read_commit(self, sha: str) -> CommitInfo:
         """The commit `sha` names (peeling tags); KeyError if it is missing."""
-        store = self.dulwich.object_store
-        type_num, raw = store.get_raw(sha.encode("ascii"))
+        type_num, raw = self.raw_object(sha)
         while type_num == OBJ_TAG:
             sha = tag_target(raw)
-            type_num, raw = store.get_raw(sha.encode("ascii"))
+            type_num, raw = self.raw_object(sha)
         if type_num != OBJ_COMMIT:
             raise GtoError(f"object {sha} is not a commit")
         return parse_commit(sha, raw)
@@ -189,7 +233,7 @@ class GitRepo:
         while current and current not in seen:
             seen.add(current)
             out.append(current)
-            raw = self.dulwich.object_store.get_raw(current.encode())[1]
+            raw = self.raw_object(current)[1]
             parent = split_object(raw)[0].get(b"parent")
             current = parent.decode() if parent else None
         return out
