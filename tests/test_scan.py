@@ -1,6 +1,6 @@
 """The tag scan against real git, and the tag cache under $GIT_DIR/gto/.
 
-Registries are built with the shared generator (`shared/bench/mkrepo.py`, git fast-import),
+Registries are built with the tests' own builder (`registry_builder.py`, git fast-import),
 then stored three ways: loose refs, packed refs, and after `git gc`. What `GitRepo` reads
 must be what `git for-each-ref` reports, and what the commands print must not depend on
 the cache being there, cold, warm, stale, corrupt or raced.
@@ -13,7 +13,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Dict
 
@@ -22,11 +21,10 @@ import pytest
 from git_gto import gitrepo
 from git_gto.gitrepo import GitRepo
 
-ROOT = Path(__file__).resolve().parent.parent
-MKREPO = ROOT.parent / "shared" / "bench" / "mkrepo.py"
-MKREPO_ARGS = ["--artifacts", "8", "--versions", "6", "--stages", "3", "--nested-every", "2", "--with-yaml"]
+from registry_builder import LAYOUTS, build_registry, set_layout
+
+SIZE = dict(artifacts=8, versions=6, stages=3, nested_every=2, with_yaml=True)
 TYPES = {"commit": gitrepo.OBJ_COMMIT, "tree": gitrepo.OBJ_TREE, "blob": gitrepo.OBJ_BLOB, "tag": gitrepo.OBJ_TAG}
-LAYOUTS = ["loose", "packed", "gc"]
 ODD_TAGS = ["lw@v1.0.0", "lw#prod#7", "lwtree", "zone-east@v1.0.0", "zone-west@v2.0.0", "nt@v1.0.0",
             "nt#prod", "nested-plain", "treetag@v1.0.0", "blobtag@v1.0.0", "release-1.0", "copy@v1.0.0",
             "made@created"]
@@ -85,22 +83,17 @@ def add_odd_tags(path: Path, home: Path) -> Dict[str, str]:
 
 def build(dest: Path, layout: str, home: Path) -> Dict:
     env = hermetic_env(home)
-    args = [sys.executable, str(MKREPO), str(dest), *MKREPO_ARGS, "--manifest", str(dest) + ".json"]
-    if layout == "packed":
-        args.append("--packed")
-    result = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert result.returncode == 0, result.stderr
+    registry = build_registry(dest, **SIZE, env=env)
     info = add_odd_tags(dest, home)
+    set_layout(dest, layout, env)
     if layout == "packed":
-        git(dest, "pack-refs", "--all", env=env)
         assert not list((dest / ".git" / "refs" / "tags").rglob("*@*")), "all tags are packed"
     elif layout == "gc":
-        git(dest, "gc", "--quiet", "--prune=now", env=env)
         assert (dest / ".git" / "packed-refs").exists()
     else:
         assert not (dest / ".git" / "packed-refs").exists() or "refs/tags/" not in (
             dest / ".git" / "packed-refs").read_text()
-    info["manifest"] = json.loads(Path(str(dest) + ".json").read_text())
+    info["expected"] = registry.expected
     return info
 
 
@@ -121,6 +114,16 @@ def bench(request, templates, tmp_path):
     return dest, info
 
 
+def test_the_builder_is_deterministic(tmp_path):
+    """Same arguments, same objects: the dates come from the plan, not from the clock."""
+    refs = []
+    for n in range(2):
+        registry = build_registry(tmp_path / str(n), artifacts=3, versions=2, stages=2, with_yaml=True)
+        refs.append(git(registry.path, "for-each-ref", "--format=%(objectname) %(refname)"))
+    assert refs[0] == refs[1]
+    assert len(refs[0].splitlines()) == len(registry.tags) + 1, "the tags and main"
+
+
 def without_nested_tags(path: Path) -> Path:
     """Drop the tags of tags: tests of other things should not fail because of them
     (`test_registry_survives_nested_tree_and_blob_tags` covers them)."""
@@ -129,7 +132,7 @@ def without_nested_tags(path: Path) -> Path:
 
 
 def fresh_copy(templates, tmp_path: Path, layout: str):
-    """A private copy of a template registry (without its nested tags), and its manifest."""
+    """A private copy of a template registry (without its nested tags), and what the build says about it."""
     source, info = templates[layout]
     path = tmp_path / "repo"
     shutil.copytree(source, path, symlinks=True)
@@ -260,17 +263,16 @@ def test_loose_ref_wins_over_packed_ref(templates, tmp_path):
 
 
 def test_registry_reads_the_generated_state(bench):
-    """`show -d --json` agrees with the generator's manifest, whatever the layout."""
+    """`show -d --json` agrees with the state the builder planned, whatever the layout."""
     path, info = bench
     without_nested_tags(path)
     shown = read_json(path, "show", "-d", "--json")
-    expected = info["manifest"]["expected_show"]
-    for name, want in expected.items():
+    for name, want in info["expected"].items():
         assert name in shown, name
         got = shown[name]
         assert (got["version"], got["registered"], got["active"]) == (want["version"], want["registered"],
                                                                         want["active"]), name
-        assert {s: v for s, v in got["stage"].items() if v} == {s: v for s, v in want["stage"].items() if v}, name
+        assert {s: v for s, v in got["stage"].items() if v} == want["stage"], name
 
 
 def test_registry_survives_nested_tree_and_blob_tags(bench):
