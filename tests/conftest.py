@@ -4,6 +4,10 @@ Fixtures:
 - `repo`: an empty repository (from pytest-git's `git_repo`) as a `Repo` helper;
 - `gto`: run a `git gto` command line in this process (fast), stdout and stderr apart;
 - `gto_e2e`: run the installed `git gto` through the real `git` in a subprocess.
+
+Checks (plain functions: `from conftest import ok, refused`):
+- `ok(result)`: the command succeeded, with no traceback and no internal error;
+- `refused(result, code, message, ...)`: the command refused, as a refusal should.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional, Sequence
 
 import pytest
 
@@ -52,6 +56,41 @@ class Result:
     exit_code: int
     stdout: str
     stderr: str
+
+
+def _exit_code(result) -> int:
+    """`Result` (the fixtures) or `subprocess.CompletedProcess`."""
+    return result.exit_code if hasattr(result, "exit_code") else result.returncode
+
+
+INTERNAL_ERROR = "internal error"  # how git_gto/cli.py words an unexpected exception
+
+
+def ok(result):
+    """Assert the command succeeded: exit 0, no traceback or internal error on stderr."""
+    assert _exit_code(result) == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert INTERNAL_ERROR not in result.stderr, result.stderr
+    return result
+
+
+def refused(result, code: int, message: str, repo: Optional["Repo"] = None,
+            before: Optional[Sequence[str]] = None) -> str:
+    """Assert the command refused: exit status exactly `code`, stderr exactly one line that
+    contains `message` (a plain substring, not a pattern), and no internal error or
+    traceback. With `repo` and `before` (its `repo.tags()` before the command), also that
+    no tag changed and the repository is sound. Returns the error line."""
+    assert _exit_code(result) == code, (_exit_code(result), result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message and message in lines[0], (message, lines[0])
+    assert INTERNAL_ERROR not in lines[0], lines[0]
+    assert "Traceback" not in result.stdout, result.stdout
+    assert (repo is None) == (before is None), "pass both repo and before, or neither"
+    if repo is not None:
+        assert repo.tags() == sorted(before), "a refused command changes no tag"
+        repo.fsck()
+    return lines[0]
 
 
 class Repo:
