@@ -77,15 +77,15 @@ def ok(result):
 def refused(result, code: int, message: str, repo: Optional["Repo"] = None,
             before: Optional[Sequence[str]] = None) -> str:
     """Assert the command refused: exit status exactly `code`, stderr exactly one line that
-    contains `message` (a plain substring, not a pattern), and no internal error or
-    traceback. With `repo` and `before` (its `repo.tags()` before the command), also that
+    contains `message` (a plain substring, not a pattern), no internal error (hence no
+    traceback either), nothing on stdout. With `repo` and `before` (its `repo.tags()` before the command), also that
     no tag changed and the repository is sound. Returns the error line."""
     assert _exit_code(result) == code, (_exit_code(result), result.stderr)
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert message and message in lines[0], (message, lines[0])
     assert INTERNAL_ERROR not in lines[0], lines[0]
-    assert "Traceback" not in result.stdout, result.stdout
+    assert result.stdout == "", "a refusal prints nothing on stdout"
     assert (repo is None) == (before is None), "pass both repo and before, or neither"
     if repo is not None:
         assert repo.tags() == sorted(before), "a refused command changes no tag"
