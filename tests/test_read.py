@@ -605,13 +605,6 @@ def test_outside_a_repository(gto, tmp_path, monkeypatch, args):
     refused(gto(*args, cwd=outside), 128, NOT_A_REPOSITORY)
 
 
-def test_outside_a_repository_through_git(gto_e2e, tmp_path, monkeypatch):
-    outside = tmp_path / "nowhere"
-    outside.mkdir()
-    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
-    refused(gto_e2e("show", "--json", cwd=outside), 128, NOT_A_REPOSITORY)
-
-
 def test_repo_option_pointing_outside_a_repository(gto, tmp_path, monkeypatch):
     outside = tmp_path / "nowhere"
     outside.mkdir()
