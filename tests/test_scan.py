@@ -21,6 +21,7 @@ import pytest
 from git_gto import gitrepo
 from git_gto.gitrepo import GitRepo
 
+from conftest import ok
 from registry_builder import LAYOUTS, build_registry, set_layout
 
 SIZE = dict(artifacts=8, versions=6, stages=3, nested_every=2, with_yaml=True)
@@ -146,10 +147,7 @@ def run(path: Path, *args: str, env: Dict[str, str] | None = None) -> subprocess
 
 
 def read_json(path: Path, *args: str, env: Dict[str, str] | None = None):
-    result = run(path, *args, env=env)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return json.loads(result.stdout)
+    return json.loads(ok(run(path, *args, env=env)).stdout)
 
 
 NO_CACHE = {"GTO_NO_CACHE": "1"}
@@ -289,8 +287,7 @@ def test_registry_survives_nested_tree_and_blob_tags(bench):
     assert read_json(path, "history", "nt", "--json")[0]["ref"] == "nt#prod"
     assert run(path, "check-ref", "treetag@v1.0.0").stdout == ""
     for args in (["show"], ["show", "nt"]):
-        result = run(path, *args)
-        assert result.returncode == 0, (args, result.stderr)
+        ok(run(path, *args))
     doctor = run(path, "doctor")
     assert doctor.returncode == 1, "doctor exits 1 when it finds problems"
     assert "Traceback" not in doctor.stderr
@@ -343,8 +340,8 @@ def test_same_output_with_and_without_cache(bench):
 def test_cache_follows_added_and_deleted_tags(templates, tmp_path, layout, gto_e2e):
     path, info = fresh_copy(templates, tmp_path, layout)
     before = all_reads(path)  # warm
-    assert gto_e2e("register", "model-0000", "HEAD~1", cwd=path).exit_code == 0
-    assert gto_e2e("assign", "model-0000", "--version", "v0.1.0", "--stage", "canary", cwd=path).exit_code == 0
+    ok(gto_e2e("register", "model-0000", "HEAD~1", cwd=path))
+    ok(gto_e2e("assign", "model-0000", "--version", "v0.1.0", "--stage", "canary", cwd=path))
     git(path, "tag", "-d", "model-0002@v0.1.0", "lw#prod#7")
     # the same name again, now another object
     git(path, "tag", "-f", "-a", "-m", "again", "zone-west@v2.0.0", info["older"])
@@ -455,15 +452,13 @@ def test_bare_repository(templates, tmp_path):
     for args in (("show", "--json"), ("history", "--json"), ("show", "model-0000", "--json"),
                  ("show", "-d", "--json")):
         expected = read_json(path, *args)
-        by_option = run(elsewhere, args[0], "-r", str(bare), *args[1:])
-        assert by_option.returncode == 0, by_option.stderr
+        by_option = ok(run(elsewhere, args[0], "-r", str(bare), *args[1:]))
         assert json.loads(by_option.stdout) == expected, args
         by_git_dir = subprocess.run(["git", f"--git-dir={bare}", "gto", *args], cwd=elsewhere,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert by_git_dir.returncode == 0, by_git_dir.stderr
+        ok(by_git_dir)
         assert json.loads(by_git_dir.stdout) == expected, args
-    inside = run(bare, "show", "--json")
-    assert inside.returncode == 0, inside.stderr
+    inside = ok(run(bare, "show", "--json"))
     assert json.loads(inside.stdout) == read_json(path, "show", "--json")
 
 
