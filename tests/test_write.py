@@ -497,6 +497,23 @@ def test_invalid_ref_name_from_valid_artifact_name(repo, gto, state):
         refused(gto("register", name), 1, f"'{tag}' is not a valid Git tag name (see git check-ref-format)", repo, before)
 
 
+def test_writes_on_ambiguous_hand_made_versions_are_refused(repo, gto):
+    """Reads cope with two versions on one commit, or one version on two commits (test_read);
+    a write that would have to pick one refuses and says which tags to fix."""
+    c1 = repo.commit("one")
+    c2 = repo.commit("two")
+    for name, ref in (("m@v1.0.0", c1), ("m@v2.0.0", c1), ("n@v1.0.0", c1), ("n@v1.0.0#2", c2)):
+        repo.tag(name, "by hand", ref)
+    before = repo.tags()
+    two_versions = "error: 'm' has several versions registered at this commit (v1.0.0, v2.0.0); fix the tags first"
+    refused(gto("register", "m", c1), 1, two_versions, repo, before)
+    refused(gto("assign", "m", c1, "--stage", "prod"), 1, two_versions, repo, before)
+    two_commits = (f"error: version v1.0.0 of 'n' is registered on several commits ({c1[:7]}, {c2[:7]}); "
+                   "delete the wrong tag first")
+    refused(gto("assign", "n", "--version", "v1.0.0", "--stage", "prod"), 1, two_commits, repo, before)
+    refused(gto("deprecate", "n", "v1.0.0"), 1, two_commits, repo, before)
+
+
 # -- assign ----------------------------------------------------------------------------------
 
 
