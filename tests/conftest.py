@@ -76,10 +76,10 @@ def ok(result):
 
 def refused(result, code: int, message: str, repo: Optional["Repo"] = None,
             before: Optional[Sequence[str]] = None) -> str:
-    """Assert the command refused: exit status exactly `code`, stderr exactly one line that
-    contains `message` (a plain substring, not a pattern), no internal error (hence no
-    traceback either), nothing on stdout. With `repo` and `before` (its `repo.tags()` before the command), also that
-    no tag changed and the repository is sound. Returns the error line."""
+    """Assert the command refused: exit status exactly `code`; stderr exactly one line (so
+    no traceback), containing `message` (a plain substring, not a pattern) and not an
+    internal error; nothing on stdout. With `repo` and `before` (its `repo.tags()` before
+    the command), also that no tag changed and the repository is sound. Returns the line."""
     assert _exit_code(result) == code, (_exit_code(result), result.stderr)
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr

@@ -8,6 +8,7 @@ import json
 import os
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -163,6 +164,61 @@ def test_third_party_command_on_path(repo, gto_e2e, tmp_path):
 def test_unknown_command_exits_2(repo, gto_e2e):
     repo.commit("one")
     refused(gto_e2e("no-such-command"), 2, "error: No such command 'no-such-command' (see 'git gto -h')")
+
+
+INTERNAL = ("fatal: internal error: RuntimeError: boom in history (a bug in git-gto; GTO_DEBUG=1 shows the "
+            "traceback)\n")
+BROKEN_HISTORY = """
+import sys
+from git_gto import api, cli
+
+def boom(*args, **kwargs):
+    raise RuntimeError("boom in history")
+
+api.history = boom
+cli.main(sys.argv[1:])
+"""
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("boom in history")
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_70(repo, gto, monkeypatch):
+    """A bug is never mistaken for a refusal: its own status, one line, no traceback."""
+    from git_gto import api
+
+    repo.commit("one")
+    monkeypatch.setattr(api, "history", boom)
+    result = gto("history")
+    assert (result.exit_code, result.stdout, result.stderr) == (70, "", INTERNAL)
+
+
+@pytest.mark.parametrize("env, args", [({"GTO_DEBUG": "1"}, ["history"]), ({}, ["--traceback", "history"])])
+def test_debugging_lets_the_exception_through(repo, gto, monkeypatch, env, args):
+    from git_gto import api
+
+    repo.commit("one")
+    monkeypatch.setattr(api, "history", boom)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError, match="boom in history"):
+        gto(*args)
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_gto_debug_prints_the_traceback(repo, debug):
+    """The same bug in a real process: one line without GTO_DEBUG, Python's traceback with it."""
+    repo.commit("one")
+    result = run([sys.executable, "-c", BROKEN_HISTORY, "history"], cwd=repo.path,
+                 env={"GTO_DEBUG": debug} if debug else None)
+    if not debug:
+        assert (result.returncode, result.stdout, result.stderr) == (70, "", INTERNAL)
+        return
+    assert result.returncode == 1, "Python's own status for an uncaught exception"
+    assert result.stderr.startswith("Traceback (most recent call last):\n"), result.stderr
+    assert result.stderr.endswith("RuntimeError: boom in history\n"), result.stderr
+    assert "internal error" not in result.stderr
 
 
 def test_version_and_short_help(repo, gto_e2e):
