@@ -2,6 +2,7 @@
 
 Fixtures:
 - `repo`: an empty repository (from pytest-git's `git_repo`) as a `Repo` helper;
+- `ambiguous_versions`: `repo` with hand-made tags no version can be picked from;
 - `gto`: run a `git gto` command line in this process (fast), stdout and stderr apart;
 - `gto_e2e`: run the installed `git gto` through the real `git` in a subprocess.
 
@@ -145,6 +146,17 @@ def repo(git_repo) -> Iterator[Repo]:
     path = Path(git_repo.workspace)
     subprocess.run(["git", "symbolic-ref", "HEAD", "refs/heads/main"], cwd=path, check=True)
     yield Repo(path)
+
+
+@pytest.fixture
+def ambiguous_versions(repo):
+    """Tags made by hand that gto cannot make sense of: two versions of m on c1, and n's
+    v1.0.0 on both c1 and c2. Returns (c1, c2)."""
+    c1 = repo.commit("one")
+    c2 = repo.commit("two")
+    for name, ref in (("m@v1.0.0", c1), ("m@v2.0.0", c1), ("n@v1.0.0", c1), ("n@v1.0.0#2", c2)):
+        repo.tag(name, "by hand", ref)
+    return c1, c2
 
 
 @pytest.fixture

@@ -81,8 +81,10 @@ def test_git_alias(repo, gto_e2e):
 def test_git_dash_c(repo, gto_e2e, registered, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = ok(run(["git", "-C", str(repo.path), "gto", "show", "--json"], cwd=elsewhere))
-    assert json.loads(result.stdout) == EXPECTED
+    (repo.path / "sub" / "dir").mkdir(parents=True)
+    for where in (repo.path, repo.path / "sub" / "dir"):
+        result = ok(run(["git", "-C", str(where), "gto", "show", "--json"], cwd=elsewhere))
+        assert json.loads(result.stdout) == EXPECTED, where
     relative = os.path.relpath(repo.path, elsewhere)
     ok(run(["git", "-C", relative, "gto", "assign", "m", "--version", "v0.0.1", "--stage", "dev"], cwd=elsewhere))
     assert "m#dev#2" in repo.tags()
@@ -92,8 +94,9 @@ def test_git_dash_c(repo, gto_e2e, registered, tmp_path):
 def test_git_dir_from_elsewhere(repo, gto_e2e, registered, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = ok(run(["git", f"--git-dir={repo.path / '.git'}", "gto", "show", "--json"], cwd=elsewhere))
-    assert json.loads(result.stdout) == EXPECTED
+    for work_tree in ([], [f"--work-tree={repo.path}"]):
+        result = ok(run(["git", f"--git-dir={repo.path / '.git'}", *work_tree, "gto", "show", "--json"], cwd=elsewhere))
+        assert json.loads(result.stdout) == EXPECTED, work_tree
     result = ok(run(["git", "--git-dir", str(repo.path / ".git"), "gto", "history", "m", "--json"], cwd=elsewhere))
     assert {e["ref"] for e in json.loads(result.stdout)} >= {"m@v0.0.1", "m#prod#1"}
     result = ok(run(["git", f"--git-dir={repo.path / '.git'}", f"--work-tree={repo.path}", "gto", "register", "m"],

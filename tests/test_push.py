@@ -103,7 +103,9 @@ def test_assign_pushes_both_tags_in_one_push(repo, gto, remote, tmp_path):
     assert refs == ["refs/tags/m#prod#1", "refs/tags/m@v0.0.1"]
 
 
-def test_rejected_push_undoes_the_local_tags(repo, gto, remote, tmp_path):
+@pytest.mark.parametrize("command", [["assign", "m", "--stage", "prod", "--push"], ["register", "m", "--push"]])
+def test_rejected_push_undoes_the_local_tags(repo, gto, remote, tmp_path, command):
+    """Someone else pushed m@v0.0.1 first: the command's tags are undone locally."""
     other = other_clone(remote, tmp_path)
     git("commit", "-q", "--allow-empty", "-m", "theirs", cwd=other)
     git("tag", "-a", "m@v0.0.1", "-m", "Registering artifact m version v0.0.1", cwd=other)
@@ -112,21 +114,11 @@ def test_rejected_push_undoes_the_local_tags(repo, gto, remote, tmp_path):
     ok(gto("register", "n"))  # an earlier local tag, not part of the failing command
     before = local_tags(repo)
     repo.commit("ours")
-    refused(gto("assign", "m", "--stage", "prod", "--push"), 1, REJECTED)
+    refused(gto(*command), 1, REJECTED)
     assert local_tags(repo) == before
     # atomic: the stage tag did not reach the remote either
     assert remote_tags(repo) == {"m@v0.0.1": theirs}
     repo.fsck()
-
-
-def test_rejected_register_push(repo, gto, remote, tmp_path):
-    other = other_clone(remote, tmp_path)
-    git("commit", "-q", "--allow-empty", "-m", "theirs", cwd=other)
-    git("tag", "-a", "m@v0.0.1", "-m", "x", cwd=other)
-    git("push", "-q", "origin", "m@v0.0.1", cwd=other)
-    refused(gto("register", "m", "--push"), 1, REJECTED)
-    assert local_tags(repo) == {}
-    assert list(remote_tags(repo)) == ["m@v0.0.1"]
 
 
 def test_pre_push_hook_rejection_leaves_nothing(repo, gto, remote):

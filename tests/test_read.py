@@ -699,13 +699,10 @@ def test_tables_truncate_only_commit_ids(repo, gto):
     assert gto("show", "o", "--version").stdout == f"{digits[:7]}\n"
 
 
-def test_hand_made_ambiguous_versions_can_be_read(repo, gto):
+def test_hand_made_ambiguous_versions_can_be_read(repo, gto, ambiguous_versions):
     """Deliberate difference: two versions on one commit, or one version on two commits,
     make gto fail every command; reads work here and `doctor` names the problem."""
-    c1 = repo.commit("one")
-    c2 = repo.commit("two")
-    for name, ref in (("m@v1.0.0", c1), ("m@v2.0.0", c1), ("n@v1.0.0", c1), ("n@v1.0.0#2", c2)):
-        repo.tag(name, "by hand", ref)
+    c1, c2 = ambiguous_versions
     shown = js(gto("show", "--json"))
     assert (shown["m"]["version"], shown["n"]["version"]) == ("v2.0.0", "v1.0.0")
     assert row_versions(js(gto("show", "m", "--json"))) == ["v2.0.0", "v1.0.0"]
@@ -738,23 +735,6 @@ def test_skip_registration_version_appears_once(repo, gto):
     assert [r["version"] for r in plain_table(ok(gto("show", "m", "--plain")).stdout)] == ["v0.0.1", commit[:7]]
     assert js(gto("show", "--json"))["m"]["stage"] == {"dev": commit, "prod": commit}
     assert [e["version"] for e in js(gto("history", "m", "--json"))] == [commit, commit, "v0.0.1"]
-
-
-def test_git_dash_c_and_git_dir(repo, gto, tmp_path):
-    """`git -C DIR gto` and `git --git-dir=... gto`, through git (spec STYLE: honour both)."""
-    import subprocess
-
-    repo.commit("one", {"sub/dir/file.txt": "x"})
-    ok(gto("register", "m"))
-    expected = js(gto("show", "--json"))
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    for git_args in (["-C", str(repo.path / "sub" / "dir")], [f"--git-dir={repo.path / '.git'}"],
-                     [f"--git-dir={repo.path / '.git'}", f"--work-tree={repo.path}"]):
-        result = subprocess.run(["git", *git_args, "gto", "show", "--json"], cwd=elsewhere,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        ok(result)
-        assert json.loads(result.stdout) == expected, git_args
 
 
 def test_doctor_reports_a_misspelt_tag_of_a_known_artifact(repo, gto):
