@@ -2,8 +2,13 @@
 
 Fixtures:
 - `repo`: an empty repository (from pytest-git's `git_repo`) as a `Repo` helper;
+- `ambiguous_versions`: `repo` with hand-made tags no version can be picked from;
 - `gto`: run a `git gto` command line in this process (fast), stdout and stderr apart;
 - `gto_e2e`: run the installed `git gto` through the real `git` in a subprocess.
+
+Checks (plain functions: `from conftest import ok, refused`):
+- `ok(result)`: the command succeeded, with no traceback and no internal error;
+- `refused(result, code, message, ...)`: the command refused, as a refusal should.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Optional, Sequence
 
 import pytest
 
@@ -52,6 +57,41 @@ class Result:
     exit_code: int
     stdout: str
     stderr: str
+
+
+def _exit_code(result) -> int:
+    """`Result` (the fixtures) or `subprocess.CompletedProcess`."""
+    return result.exit_code if hasattr(result, "exit_code") else result.returncode
+
+
+INTERNAL_ERROR = "internal error"  # how git_gto/cli.py words an unexpected exception
+
+
+def ok(result):
+    """Assert the command succeeded: exit 0, no traceback or internal error on stderr."""
+    assert _exit_code(result) == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    assert INTERNAL_ERROR not in result.stderr, result.stderr
+    return result
+
+
+def refused(result, code: int, message: str, repo: Optional["Repo"] = None,
+            before: Optional[Sequence[str]] = None) -> str:
+    """Assert the command refused: exit status exactly `code`; stderr exactly one line (so
+    no traceback), containing `message` (a plain substring, not a pattern) and not an
+    internal error; nothing on stdout. With `repo` and `before` (its `repo.tags()` before
+    the command), also that no tag changed and the repository is sound. Returns the line."""
+    assert _exit_code(result) == code, (_exit_code(result), result.stderr)
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert message and message in lines[0], (message, lines[0])
+    assert INTERNAL_ERROR not in lines[0], lines[0]
+    assert result.stdout == "", "a refusal prints nothing on stdout"
+    assert (repo is None) == (before is None), "pass both repo and before, or neither"
+    if repo is not None:
+        assert repo.tags() == sorted(before), "a refused command changes no tag"
+        repo.fsck()
+    return lines[0]
 
 
 class Repo:
@@ -106,6 +146,17 @@ def repo(git_repo) -> Iterator[Repo]:
     path = Path(git_repo.workspace)
     subprocess.run(["git", "symbolic-ref", "HEAD", "refs/heads/main"], cwd=path, check=True)
     yield Repo(path)
+
+
+@pytest.fixture
+def ambiguous_versions(repo):
+    """Tags made by hand that gto cannot make sense of: two versions of m on c1, and n's
+    v1.0.0 on both c1 and c2. Returns (c1, c2)."""
+    c1 = repo.commit("one")
+    c2 = repo.commit("two")
+    for name, ref in (("m@v1.0.0", c1), ("m@v2.0.0", c1), ("n@v1.0.0", c1), ("n@v1.0.0#2", c2)):
+        repo.tag(name, "by hand", ref)
+    return c1, c2
 
 
 @pytest.fixture

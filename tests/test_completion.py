@@ -17,7 +17,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from conftest import needs
+from conftest import needs, ok
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPTS = ROOT / "git_gto" / "completion"
@@ -62,8 +62,7 @@ def registry(repo):
 
 @pytest.mark.parametrize("shell", sorted(FILES))
 def test_printed_script_is_the_installed_one(gto, shell):
-    result = gto("completion", shell)
-    assert result.exit_code == 0
+    result = ok(gto("completion", shell))
     assert result.stdout == (SCRIPTS / FILES[shell]).read_text()
 
 

@@ -9,10 +9,12 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from conftest import ok, refused
 from git_gto import __version__
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,13 +25,6 @@ ANSI = "\x1b["
 def run(args, cwd, env=None):
     return subprocess.run(args, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env={**os.environ, **(env or {})})
-
-
-def ok(result):
-    code = getattr(result, "exit_code", getattr(result, "returncode", None))
-    assert code == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return result
 
 
 @pytest.fixture
@@ -69,9 +64,7 @@ def test_data_on_stdout_messages_on_stderr(repo, gto_e2e, registered):
     written = ok(gto_e2e("assign", "m", "--version", "v0.0.1", "--stage", "dev"))
     assert written.stdout == ""
     assert "Created git tag 'm#dev#2'" in written.stderr
-    failed = gto_e2e("register", "bad name")
-    assert failed.exit_code == 1 and failed.stdout == ""
-    assert len(failed.stderr.splitlines()) == 1
+    refused(gto_e2e("register", "bad name"), 1, "error: Invalid value 'bad name'")
 
 
 def test_git_alias(repo, gto_e2e):
@@ -89,8 +82,10 @@ def test_git_alias(repo, gto_e2e):
 def test_git_dash_c(repo, gto_e2e, registered, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = ok(run(["git", "-C", str(repo.path), "gto", "show", "--json"], cwd=elsewhere))
-    assert json.loads(result.stdout) == EXPECTED
+    (repo.path / "sub" / "dir").mkdir(parents=True)
+    for where in (repo.path, repo.path / "sub" / "dir"):
+        result = ok(run(["git", "-C", str(where), "gto", "show", "--json"], cwd=elsewhere))
+        assert json.loads(result.stdout) == EXPECTED, where
     relative = os.path.relpath(repo.path, elsewhere)
     ok(run(["git", "-C", relative, "gto", "assign", "m", "--version", "v0.0.1", "--stage", "dev"], cwd=elsewhere))
     assert "m#dev#2" in repo.tags()
@@ -100,8 +95,9 @@ def test_git_dash_c(repo, gto_e2e, registered, tmp_path):
 def test_git_dir_from_elsewhere(repo, gto_e2e, registered, tmp_path):
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    result = ok(run(["git", f"--git-dir={repo.path / '.git'}", "gto", "show", "--json"], cwd=elsewhere))
-    assert json.loads(result.stdout) == EXPECTED
+    for work_tree in ([], [f"--work-tree={repo.path}"]):
+        result = ok(run(["git", f"--git-dir={repo.path / '.git'}", *work_tree, "gto", "show", "--json"], cwd=elsewhere))
+        assert json.loads(result.stdout) == EXPECTED, work_tree
     result = ok(run(["git", "--git-dir", str(repo.path / ".git"), "gto", "history", "m", "--json"], cwd=elsewhere))
     assert {e["ref"] for e in json.loads(result.stdout)} >= {"m@v0.0.1", "m#prod#1"}
     result = ok(run(["git", f"--git-dir={repo.path / '.git'}", f"--work-tree={repo.path}", "gto", "register", "m"],
@@ -171,10 +167,62 @@ def test_third_party_command_on_path(repo, gto_e2e, tmp_path):
 
 def test_unknown_command_exits_2(repo, gto_e2e):
     repo.commit("one")
-    result = gto_e2e("no-such-command")
-    assert result.exit_code == 2
-    assert "no-such-command" in result.stderr
-    assert "Traceback" not in result.stderr
+    refused(gto_e2e("no-such-command"), 2, "error: 'no-such-command' is not a git gto command (see 'git gto -h')")
+
+
+INTERNAL = ("fatal: internal error: RuntimeError: boom in history (a bug in git-gto; GTO_DEBUG=1 shows the "
+            "traceback)\n")
+BROKEN_HISTORY = """
+import sys
+from git_gto import cli, queries
+
+def boom(*args, **kwargs):
+    raise RuntimeError("boom in history")
+
+queries.history = boom
+cli.main(sys.argv[1:])
+"""
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("boom in history")
+
+
+def test_an_unexpected_exception_is_one_line_and_exit_70(repo, gto, monkeypatch):
+    """A bug is never mistaken for a refusal: its own status, one line, no traceback."""
+    from git_gto import queries
+
+    repo.commit("one")
+    monkeypatch.setattr(queries, "history", boom)
+    result = gto("history")
+    assert (result.exit_code, result.stdout, result.stderr) == (70, "", INTERNAL)
+
+
+@pytest.mark.parametrize("env, args", [({"GTO_DEBUG": "1"}, ["history"]), ({}, ["--traceback", "history"])])
+def test_debugging_lets_the_exception_through(repo, gto, monkeypatch, env, args):
+    from git_gto import queries
+
+    repo.commit("one")
+    monkeypatch.setattr(queries, "history", boom)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(RuntimeError, match="boom in history"):
+        gto(*args)
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_gto_debug_prints_the_traceback(repo, debug):
+    """The same bug in a real process: one line without GTO_DEBUG, Python's traceback with it."""
+    repo.commit("one")
+    result = run([sys.executable, "-c", BROKEN_HISTORY, "history"], cwd=repo.path,
+                 env={"GTO_DEBUG": debug} if debug else None)
+    if not debug:
+        assert (result.returncode, result.stdout, result.stderr) == (70, "", INTERNAL)
+        return
+    assert result.returncode == 1, "Python's own status for an uncaught exception"
+    assert result.stderr.startswith("Traceback (most recent call last):\n"), result.stderr
+    assert result.stderr.endswith("RuntimeError: boom in history\n"), result.stderr
+    assert "internal error" not in result.stderr
 
 
 def test_version_and_short_help(repo, gto_e2e):
@@ -191,11 +239,8 @@ def test_outside_a_repository_exits_128(repo, gto_e2e, tmp_path):
     nowhere.mkdir()
     env = {"GIT_CEILING_DIRECTORIES": str(tmp_path)}
     for args in (["show"], ["register", "m"], ["history", "--json"]):
-        result = gto_e2e(*args, cwd=nowhere, env=env)
-        assert result.exit_code == 128, result.stderr
-        assert result.stderr.startswith("fatal: ")
-        assert len(result.stderr.splitlines()) == 1, result.stderr
-        assert result.stdout == ""
+        refused(gto_e2e(*args, cwd=nowhere, env=env), 128,
+                "fatal: not a git repository (or any of the parent directories): .git")
     assert list(nowhere.iterdir()) == []
 
 
@@ -240,8 +285,8 @@ def test_no_colour_when_not_a_terminal(repo, registered):
                      ["assign", "m", "--version", "v0.0.1", "--stage", "dev"], ["check-ref", "m#prod#1"],
                      ["doctor"], ["no-such-command"])
     ]
-    assert results[0].returncode == 0 and "v0.0.1" in results[0].stdout
-    assert results[3].returncode == 1
+    assert "v0.0.1" in ok(results[0]).stdout
+    refused(results[3], 1, "error: Invalid value 'bad name'")
     for r in results:
         assert ANSI not in r.stdout and ANSI not in r.stderr, (r.args, r.stdout, r.stderr)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import needs
+from conftest import needs, ok
 
 from git_gto.cli import _manual_page
 
@@ -19,8 +19,7 @@ needs_man = needs(not shutil.which("man"), reason="man is not installed")
 
 
 def test_h_prints_the_usage_and_the_commands(gto):
-    result = gto("-h")
-    assert result.exit_code == 0
+    result = ok(gto("-h"))
     assert result.stdout.startswith("Usage: git gto [OPTIONS] COMMAND [ARGS]...")
     for section in ["Read the registry:", "Change the registry:", "Annotate artifacts:", "Set up:"]:
         assert section in result.stdout
@@ -28,8 +27,7 @@ def test_h_prints_the_usage_and_the_commands(gto):
 
 
 def test_h_of_a_command_prints_its_usage(gto):
-    result = gto("register", "-h")
-    assert result.exit_code == 0
+    result = ok(gto("register", "-h"))
     assert result.stdout.startswith("Usage: git gto register [OPTIONS] NAME [REF]")
     assert "--bump-major" in result.stdout
 
@@ -79,6 +77,5 @@ def test_a_shim_opens_its_page(repo, monkeypatch):
 
 @pytest.mark.parametrize("args", [["register", "--help"], ["parse-tag", "--help"]])
 def test_help_falls_back_to_click_without_the_page(repo, gto_e2e, tmp_path, args):
-    result = gto_e2e(*args, env={"MANPATH": str(tmp_path), "MANPAGER": "cat"})
-    assert result.exit_code == 0, result.stderr
+    result = ok(gto_e2e(*args, env={"MANPATH": str(tmp_path), "MANPAGER": "cat"}))
     assert result.stdout.startswith(f"Usage: git gto {args[0]} [OPTIONS]")

@@ -1,6 +1,6 @@
 """The tag scan against real git, and the tag cache under $GIT_DIR/gto/.
 
-Registries are built with the shared generator (`shared/bench/mkrepo.py`, git fast-import),
+Registries are built with the tests' own builder (`registry_builder.py`, git fast-import),
 then stored three ways: loose refs, packed refs, and after `git gc`. What `GitRepo` reads
 must be what `git for-each-ref` reports, and what the commands print must not depend on
 the cache being there, cold, warm, stale, corrupt or raced.
@@ -13,7 +13,6 @@ import os
 import shutil
 import stat
 import subprocess
-import sys
 from pathlib import Path
 from typing import Dict
 
@@ -22,11 +21,12 @@ import pytest
 from git_gto.git import objects as gitobjects
 from git_gto.git.repo import GitRepo
 
-ROOT = Path(__file__).resolve().parent.parent
-MKREPO = ROOT.parent / "shared" / "bench" / "mkrepo.py"
-MKREPO_ARGS = ["--artifacts", "8", "--versions", "6", "--stages", "3", "--nested-every", "2", "--with-yaml"]
-TYPES = {"commit": gitobjects.OBJ_COMMIT, "tree": gitobjects.OBJ_TREE, "blob": gitobjects.OBJ_BLOB, "tag": gitobjects.OBJ_TAG}
-LAYOUTS = ["loose", "packed", "gc"]
+from conftest import ok
+from registry_builder import LAYOUTS, build_registry, set_layout
+
+SIZE = dict(artifacts=8, versions=6, stages=3, nested_every=2, with_yaml=True)
+TYPES = {"commit": gitobjects.OBJ_COMMIT, "tree": gitobjects.OBJ_TREE, "blob": gitobjects.OBJ_BLOB,
+         "tag": gitobjects.OBJ_TAG}
 ODD_TAGS = ["lw@v1.0.0", "lw#prod#7", "lwtree", "zone-east@v1.0.0", "zone-west@v2.0.0", "nt@v1.0.0",
             "nt#prod", "nested-plain", "treetag@v1.0.0", "blobtag@v1.0.0", "release-1.0", "copy@v1.0.0",
             "made@created"]
@@ -85,22 +85,17 @@ def add_odd_tags(path: Path, home: Path) -> Dict[str, str]:
 
 def build(dest: Path, layout: str, home: Path) -> Dict:
     env = hermetic_env(home)
-    args = [sys.executable, str(MKREPO), str(dest), *MKREPO_ARGS, "--manifest", str(dest) + ".json"]
-    if layout == "packed":
-        args.append("--packed")
-    result = subprocess.run(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    assert result.returncode == 0, result.stderr
+    registry = build_registry(dest, **SIZE, env=env)
     info = add_odd_tags(dest, home)
+    set_layout(dest, layout, env)
     if layout == "packed":
-        git(dest, "pack-refs", "--all", env=env)
         assert not list((dest / ".git" / "refs" / "tags").rglob("*@*")), "all tags are packed"
     elif layout == "gc":
-        git(dest, "gc", "--quiet", "--prune=now", env=env)
         assert (dest / ".git" / "packed-refs").exists()
     else:
         assert not (dest / ".git" / "packed-refs").exists() or "refs/tags/" not in (
             dest / ".git" / "packed-refs").read_text()
-    info["manifest"] = json.loads(Path(str(dest) + ".json").read_text())
+    info["expected"] = registry.expected
     return info
 
 
@@ -121,6 +116,16 @@ def bench(request, templates, tmp_path):
     return dest, info
 
 
+def test_the_builder_is_deterministic(tmp_path):
+    """Same arguments, same objects: the dates come from the plan, not from the clock."""
+    refs = []
+    for n in range(2):
+        registry = build_registry(tmp_path / str(n), artifacts=3, versions=2, stages=2, with_yaml=True)
+        refs.append(git(registry.path, "for-each-ref", "--format=%(objectname) %(refname)"))
+    assert refs[0] == refs[1]
+    assert len(refs[0].splitlines()) == len(registry.tags) + 1, "the tags and main"
+
+
 def without_nested_tags(path: Path) -> Path:
     """Drop the tags of tags: tests of other things should not fail because of them
     (`test_registry_survives_nested_tree_and_blob_tags` covers them)."""
@@ -129,7 +134,7 @@ def without_nested_tags(path: Path) -> Path:
 
 
 def fresh_copy(templates, tmp_path: Path, layout: str):
-    """A private copy of a template registry (without its nested tags), and its manifest."""
+    """A private copy of a template registry (without its nested tags), and what the build says about it."""
     source, info = templates[layout]
     path = tmp_path / "repo"
     shutil.copytree(source, path, symlinks=True)
@@ -143,10 +148,7 @@ def run(path: Path, *args: str, env: Dict[str, str] | None = None) -> subprocess
 
 
 def read_json(path: Path, *args: str, env: Dict[str, str] | None = None):
-    result = run(path, *args, env=env)
-    assert result.returncode == 0, result.stderr
-    assert "Traceback" not in result.stderr
-    return json.loads(result.stdout)
+    return json.loads(ok(run(path, *args, env=env)).stdout)
 
 
 NO_CACHE = {"GTO_NO_CACHE": "1"}
@@ -260,17 +262,16 @@ def test_loose_ref_wins_over_packed_ref(templates, tmp_path):
 
 
 def test_registry_reads_the_generated_state(bench):
-    """`show -d --json` agrees with the generator's manifest, whatever the layout."""
+    """`show -d --json` agrees with the state the builder planned, whatever the layout."""
     path, info = bench
     without_nested_tags(path)
     shown = read_json(path, "show", "-d", "--json")
-    expected = info["manifest"]["expected_show"]
-    for name, want in expected.items():
+    for name, want in info["expected"].items():
         assert name in shown, name
         got = shown[name]
         assert (got["version"], got["registered"], got["active"]) == (want["version"], want["registered"],
                                                                         want["active"]), name
-        assert {s: v for s, v in got["stage"].items() if v} == {s: v for s, v in want["stage"].items() if v}, name
+        assert {s: v for s, v in got["stage"].items() if v} == want["stage"], name
 
 
 def test_registry_survives_nested_tree_and_blob_tags(bench):
@@ -287,8 +288,7 @@ def test_registry_survives_nested_tree_and_blob_tags(bench):
     assert read_json(path, "history", "nt", "--json")[0]["ref"] == "nt#prod"
     assert run(path, "check-ref", "treetag@v1.0.0").stdout == ""
     for args in (["show"], ["show", "nt"]):
-        result = run(path, *args)
-        assert result.returncode == 0, (args, result.stderr)
+        ok(run(path, *args))
     doctor = run(path, "doctor")
     assert doctor.returncode == 1, "doctor exits 1 when it finds problems"
     assert "Traceback" not in doctor.stderr
@@ -341,8 +341,8 @@ def test_same_output_with_and_without_cache(bench):
 def test_cache_follows_added_and_deleted_tags(templates, tmp_path, layout, gto_e2e):
     path, info = fresh_copy(templates, tmp_path, layout)
     before = all_reads(path)  # warm
-    assert gto_e2e("register", "model-0000", "HEAD~1", cwd=path).exit_code == 0
-    assert gto_e2e("assign", "model-0000", "--version", "v0.1.0", "--stage", "canary", cwd=path).exit_code == 0
+    ok(gto_e2e("register", "model-0000", "HEAD~1", cwd=path))
+    ok(gto_e2e("assign", "model-0000", "--version", "v0.1.0", "--stage", "canary", cwd=path))
     git(path, "tag", "-d", "model-0002@v0.1.0", "lw#prod#7")
     # the same name again, now another object
     git(path, "tag", "-f", "-a", "-m", "again", "zone-west@v2.0.0", info["older"])
@@ -453,15 +453,13 @@ def test_bare_repository(templates, tmp_path):
     for args in (("show", "--json"), ("history", "--json"), ("show", "model-0000", "--json"),
                  ("show", "-d", "--json")):
         expected = read_json(path, *args)
-        by_option = run(elsewhere, args[0], "-r", str(bare), *args[1:])
-        assert by_option.returncode == 0, by_option.stderr
+        by_option = ok(run(elsewhere, args[0], "-r", str(bare), *args[1:]))
         assert json.loads(by_option.stdout) == expected, args
         by_git_dir = subprocess.run(["git", f"--git-dir={bare}", "gto", *args], cwd=elsewhere,
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        assert by_git_dir.returncode == 0, by_git_dir.stderr
+        ok(by_git_dir)
         assert json.loads(by_git_dir.stdout) == expected, args
-    inside = run(bare, "show", "--json")
-    assert inside.returncode == 0, inside.stderr
+    inside = ok(run(bare, "show", "--json"))
     assert json.loads(inside.stdout) == read_json(path, "show", "--json")
 
 

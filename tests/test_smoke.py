@@ -2,11 +2,12 @@
 
 import json
 
+from conftest import ok
+
 
 def test_register_and_show(repo, gto):
     commit = repo.commit("add model", {"model.pkl": "weights"})
-    result = gto("register", "model")
-    assert result.exit_code == 0, result.stderr
+    ok(gto("register", "model"))
     assert repo.tags() == ["model@v0.0.1"]
     assert repo.git("rev-parse", "model@v0.0.1^{commit}") == commit
     assert repo.git("cat-file", "-t", "model@v0.0.1") == "tag"
@@ -17,7 +18,6 @@ def test_register_and_show(repo, gto):
 
 def test_end_to_end_through_git(repo, gto_e2e):
     repo.commit("init")
-    assert gto_e2e("register", "model", "--version", "v1.0.0").exit_code == 0
-    result = gto_e2e("show", "model@latest", "--ref")
-    assert result.exit_code == 0, result.stderr
+    ok(gto_e2e("register", "model", "--version", "v1.0.0"))
+    result = ok(gto_e2e("show", "model@latest", "--ref"))
     assert result.stdout == "model@v1.0.0\n"

@@ -15,6 +15,7 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from conftest import ok
 from git_gto import tags as T
 from git_gto import versions as V
 
@@ -270,8 +271,7 @@ def test_lightweight_tags_count_for_the_next_counter(repo, gto):
     repo.tag("lw#prod#7")  # lightweight
     repo.tag("lwx#prod#20", "another artifact")
     repo.tag("d=lw#prod#30", "another artifact too")
-    result = gto("assign", "lw", "--stage", "dev")
-    assert result.exit_code == 0, result.stderr
+    ok(gto("assign", "lw", "--stage", "dev"))
     assert "lw#dev#8" in repo.tags()
     assert "lw@v0.0.1" in repo.tags(), "the implicit registration uses the simple form"
     # lightweight tags are not events, though
@@ -283,8 +283,7 @@ def test_counter_is_shared_between_actions_of_one_artifact(repo, gto):
     repo.commit("init")
     for args in (["assign", "nn", "--stage", "prod"], ["assign", "nn", "--stage", "staging", "--version", "v0.0.1"],
                  ["deprecate", "nn", "v0.0.1", "staging"], ["assign", "other", "--stage", "prod"]):
-        result = gto(*args)
-        assert result.exit_code == 0, result.stderr
+        ok(gto(*args))
     assert repo.tags() == ["nn#prod#1", "nn#staging!#3", "nn#staging#2", "nn@v0.0.1",
                            "other#prod#1", "other@v0.0.1"]
 
