@@ -84,9 +84,13 @@ def print_lines(values: Iterable[Optional[str]]) -> None:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], plain: bool) -> None:
-    """A table, one row a line whatever its cells hold."""
+    """A table, one row a line whatever its cells hold. An empty one: "Nothing found" on
+    stderr, a message; on stdout for --plain, where gto's scripts expect it."""
     if not rows:
-        click.echo(NOTHING_FOUND)
+        if plain:
+            click.echo(NOTHING_FOUND)
+        else:
+            message(NOTHING_FOUND)
         return
     from tabulate import tabulate
 

@@ -33,7 +33,9 @@ def check_ref(ws: "Workspace", ref: str) -> List[R.Event]:
 def history(ws: "Workspace", name: Optional[str] = None, ascending: bool = False) -> List[R.Event]:
     """Every tag event, newest first (within a second, the higher priority first)."""
     reg = ws.registry
-    names = reg.names if name is None else [n for n in reg.names if n == name]
+    if name and name not in reg.names:
+        raise GtoError(f"Cannot find artifact '{name}'")
+    names = [n for n in reg.names if n == name] if name else reg.names
     events = [
         e for n in names for e in _built(reg, n).events() if e.kind != R.COMMIT
     ]

@@ -189,7 +189,7 @@ def test_deprecated_artifacts_and_deregistered_versions_need_d(repo, gto):
     assert [r["name"] for r in plain_table(ok(gto("show", "--plain", "--deprecated")).stdout)] == ["x", "y"]
     # the artifact view of a deprecated artifact is empty without -d
     assert js(gto("show", "x", "--json")) == []
-    assert gto("show", "x").stdout == NOTHING
+    assert gto("show", "x").stderr == NOTHING
     assert gto("show", "x", "--version").stdout == ""
     assert row_versions(js(gto("show", "x", "-d", "--json"))) == ["v0.0.1"]
     # deregistered versions show only with -d
@@ -326,7 +326,7 @@ def test_working_tree_artifacts_yaml_alone_is_ignored(repo, gto):
     repo.commit("one")
     (repo.path / "artifacts.yaml").write_text("b:\n  type: model\n")
     assert js(gto("show", "--json")) == {}
-    assert gto("show").stdout == NOTHING
+    assert gto("show").stderr == NOTHING
 
 
 # -- shortcuts and column flags ------------------------------------------------------------------
@@ -361,7 +361,7 @@ def test_show_shortcuts(three_versions, gto):
     assert js(gto("show", "m#qa", "--json")) == []
     assert gto("show", "m#qa", "--version").stdout == ""
     assert js(gto("show", "m@v9.9.9", "--json")) == []
-    assert ok(gto("show", "m@v9.9.9")).stdout == NOTHING
+    assert ok(gto("show", "m@v9.9.9")).stderr == NOTHING
     # dirname artifacts: the user form only
     assert gto("show", "d/e:m@latest", "--ref").stdout == "d/e=m@v0.0.1\n"
     refused(gto("show", "d/e=m@latest"), 1, "error: Cannot find artifact 'd/e=m@latest'")
@@ -444,12 +444,22 @@ def test_history_in_the_same_second_goes_by_priority(repo, gto):
     assert [e["priority"] for e in js(gto("history", "--json"))] == [5, 4, 3, 3]
 
 
-def test_history_of_an_unknown_artifact_is_empty(repo, gto):
+def test_history_of_an_unknown_artifact_is_refused_as_show_refuses_it(repo, gto):
     repo.commit("one")
     ok(gto("register", "m"))
-    assert ok(gto("history", "nope")).stdout == NOTHING
-    assert js(gto("history", "nope", "--json")) == []
-    assert ok(gto("history", "nope", "--plain")).stdout == NOTHING
+    for args in (["history", "nope"], ["history", "nope", "--json"], ["history", "nope", "--plain"],
+                 ["show", "nope"]):
+        refused(gto(*args), 1, "error: Cannot find artifact 'nope'")
+    assert js(gto("history", "", "--json")) == js(gto("history", "--json")), "an empty name is no name"
+    assert js(gto("show", "", "--json")) == js(gto("show", "--json"))
+
+
+def test_nothing_found_is_a_message_on_stderr_and_data_for_plain(repo, gto):
+    repo.commit("one")
+    result = ok(gto("show"))
+    assert (result.stdout, result.stderr) == ("", NOTHING)
+    result = ok(gto("history", "--plain"))
+    assert (result.stdout, result.stderr) == (NOTHING, "")
 
 
 # -- check-ref --------------------------------------------------------------------------------------
@@ -616,11 +626,11 @@ def test_empty_repository_reads_nothing(repo, gto):
     (repo.path / "artifacts.yaml").write_text("b:\n  type: model\n")
     (repo.path / ".gto").write_text("stages: [dev]\n")
     assert js(gto("show", "--json")) == {}
-    assert gto("show").stdout == NOTHING
+    assert gto("show").stderr == NOTHING
     assert gto("show", "--plain").stdout == NOTHING
     assert gto("show", "--name").stdout == ""
     assert js(gto("history", "--json")) == []
-    assert ok(gto("history")).stdout == NOTHING
+    assert ok(gto("history")).stderr == NOTHING
     assert lines(gto("stages", "--used")) == []
     assert lines(gto("stages")) == ["dev"]
     assert ok(gto("check-ref", "HEAD")).stdout == ""

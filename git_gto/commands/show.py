@@ -42,7 +42,7 @@ def command(repo, name, all_branches, all_commits, as_json, plain, show_name, sh
                   assignments_per_version=assignments_per_version,
                   versions_per_stage=versions_per_stage, sort=sort)
     with Workspace(repo, scope_of(all_branches, all_commits)) as ws:
-        if name is None:
+        if not name:  # as gto: an empty name is no name
             stages, rows = queries.show_registry(ws, **limits)
             if as_json:
                 output.print_json(views.registry_json(rows))
