@@ -232,6 +232,10 @@ def run(argv: List[str]) -> int:
         if _debug(argv):
             raise
         if isinstance(e, GtoError):
+            if e.said:
+                from git_gto import output
+
+                output.message("\n".join(e.said))
             print_error(e.prefix, e.message)
             return e.exit_code
         print_error("fatal", f"internal error: {type(e).__name__}: {e} "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import List, Optional
+
 
 class GtoError(Exception):
     """A registry error: bad name, tag exists, stage not allowed... (exit 1)."""
@@ -9,9 +11,10 @@ class GtoError(Exception):
     exit_code = 1
     prefix = "error"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, said: Optional[List[str]] = None):
         super().__init__(message)
         self.message = message
+        self.said = said or []  # what git said first (hooks, the remote), passed on as it is
 
 
 class NotARepository(GtoError):

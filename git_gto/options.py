@@ -56,9 +56,18 @@ repo_option = click.option(
 )
 message_option = click.option("-m", "--message", default=None, help="Tag message (a default one otherwise).")
 force_option = click.option("--force", is_flag=True, help="Create the tag even if a check says no.")
-push_option = click.option(
-    "--push", is_flag=True, help="Push the tag(s) to 'origin' in one atomic `git push`.",
+remote_option = click.option(
+    "--remote", "remote", default=None, metavar="NAME",
+    help="The remote --push pushes to (default: as git push chooses, else 'origin').",
 )
+
+
+def push_options(command):
+    """--push and --remote."""
+    command = remote_option(command)
+    return click.option(
+        "--push", is_flag=True, help="Push the tag(s) to the remote in one atomic `git push`.",
+    )(command)
 simple_option = click.option(
     "--simple", type=click.Choice(["auto", "true", "false"]), default="auto", show_default=True,
     help="Tag form: 'true' without the #N counter, 'false' with it, 'auto' the usual one.",
@@ -78,7 +87,8 @@ def index_commit_options(command):
     """What `annotate` and `remove` share: --commit, --push and -b."""
     for option in reversed((
         click.option("--commit", is_flag=True, help="Commit artifacts.yaml (alone) afterwards."),
-        click.option("--push", is_flag=True, help="Commit and push the commit to 'origin'."),
+        click.option("--push", is_flag=True, help="Commit and push the commit to the remote."),
+        remote_option,
         click.option("-b", "--branch", default=None, help="Branch to commit to (with a remote --repo)."),
     )):
         command = option(command)

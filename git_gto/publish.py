@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional
 
 from git_gto import index as I
 from git_gto.errors import GtoError, PushFailed, UsageError
@@ -16,7 +16,6 @@ if TYPE_CHECKING:
     from git_gto.workspace import Workspace
 
 log = logging.getLogger("git_gto")
-REMOTE = "origin"
 
 
 def pushes(ws: "Workspace", push: bool) -> bool:
@@ -24,18 +23,37 @@ def pushes(ws: "Workspace", push: bool) -> bool:
     return push or ws.remote_url is not None
 
 
-def check_remote(ws: "Workspace") -> None:
-    """Refuse a push without a remote before anything is written."""
-    if ws.repo.remote_url(REMOTE) is None:
-        raise GtoError(f"cannot push: the repository has no remote '{REMOTE}' (nothing was written)")
+def push_remote(ws: "Workspace", name: Optional[str] = None) -> Optional[str]:
+    """The remote git would push to: `name` if given, else the current branch's
+    `pushRemote`, `remote.pushDefault`, the branch's `remote`, then `origin`; None when that
+    remote is not configured."""
+    repo = ws.repo
+    if not name:
+        branch = repo.current_branch()
+        candidates = [
+            repo.config_value("branch", "pushRemote", branch) if branch else None,
+            repo.config_value("remote", "pushDefault"),
+            repo.config_value("branch", "remote", branch) if branch else None,
+        ]
+        name = next((c for c in candidates if c and c != "."), "origin")
+    return name if repo.remote_url(name) is not None else None
 
 
-def apply(ws: "Workspace", change: "Change", push: bool) -> None:
+def check_remote(ws: "Workspace", name: Optional[str] = None) -> str:
+    """The remote to push to; refused before anything is written when there is none."""
+    remote = push_remote(ws, name)
+    if remote is None:
+        wanted = f"remote '{name}'" if name else "remote to push to (see git remote -v)"
+        raise GtoError(f"cannot push: the repository has no {wanted} (nothing was written)")
+    return remote
+
+
+def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[str] = None) -> List[str]:
     """Write the change locally, then push it in one atomic `git push`; undo the local
-    part if the push fails. Validation happens before anything is written."""
+    part when the remote refused it. Validation happens before anything is written.
+    Returns what git said while pushing (hooks, `remote:` lines), for the user."""
     push = pushes(ws, push)
-    if push:
-        check_remote(ws)
+    remote = check_remote(ws, remote_name) if push else None
     for c in change.created:
         if ws.repo.has_tag(c.tag):
             raise GtoError(f"tag '{c.tag}' already exists")
@@ -43,27 +61,53 @@ def apply(ws: "Workspace", change: "Change", push: bool) -> None:
         ws.repo.create_tags([NewTag(c.tag, c.target, c.message) for c in change.created])
     if change.deleted:
         ws.repo.delete_tags([t for t, _ in change.deleted])
-    if not push:
-        return
+    if remote is None:
+        return []
     refspecs = [f"refs/tags/{c.tag}:refs/tags/{c.tag}" for c in change.created]
     refspecs += [f":refs/tags/{t}" for t, _ in change.deleted]
-    result = git(ws.repo.location, "push", "--atomic", "--quiet", REMOTE, *refspecs, check=False)
-    if result.returncode != 0:
-        ws.repo.delete_tags([c.tag for c in change.created])
-        ws.repo.restore_tags(change.deleted)
+    result = git(ws.repo.location, "push", "--atomic", "--quiet", "--porcelain", remote, *refspecs,
+                 check=False)
+    said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
+    if result.returncode == 0:
+        return said
+    refused = [line.split("\t")[-1] for line in result.stdout.splitlines() if line.startswith("!\t")]
+    if not refused and _landed(ws, remote, change) is not False:
+        # the remote may have applied it (the connection broke before it said so)
         raise PushFailed(
-            f"git push to '{REMOTE}' failed{_push_reason(result.stderr)}; nothing was changed locally either. "
-            f"Sync with `git fetch --tags {REMOTE}` and try again."
-        )
+            f"the outcome of the push to '{remote}' is unknown ({git_reason(result.stderr)}); the local "
+            f"tags are kept: check with `git ls-remote {remote} {' '.join(_quoted(change))}`", said)
+    ws.repo.delete_tags([c.tag for c in change.created])
+    ws.repo.restore_tags(change.deleted)
+    reasons = sorted(set(refused)) or [git_reason(result.stderr)]
+    advice = ""
+    if any("already exists" in r or "fetch first" in r or "stale info" in r for r in reasons):
+        advice = f" The remote has moved: `git fetch --tags {remote}` and try again."
+    raise PushFailed(f"git push to '{remote}' failed: {'; '.join(reasons)}; nothing was changed "
+                     f"locally either.{advice}", said)
 
 
-def _push_reason(stderr: str) -> str:
-    for line in stderr.splitlines():
-        line = line.strip()
-        if "[rejected]" in line or "already exists" in line:
-            return f" ({' '.join(line.lstrip('! ').split())})"
-    lines = [l.strip() for l in stderr.splitlines() if l.strip()]
-    return f" ({lines[-1]})" if lines else ""
+def _quoted(change: "Change") -> List[str]:
+    import shlex
+
+    return [shlex.quote(f"refs/tags/{t}") for t in [c.tag for c in change.created] + [t for t, _ in change.deleted]]
+
+
+def _landed(ws: "Workspace", remote: str, change: "Change") -> Optional[bool]:
+    """Did a failed push reach the remote: True (all of it), False (none of it), None
+    (unknown: the remote cannot be asked, or holds part of it)."""
+    refs = [f"refs/tags/{c.tag}" for c in change.created] + [f"refs/tags/{t}" for t, _ in change.deleted]
+    listed = git(ws.repo.location, "ls-remote", "--", remote, *refs, check=False)
+    if listed.returncode != 0:
+        return None
+    there = {line.split("\t", 1)[1] for line in listed.stdout.splitlines() if "\t" in line}
+    created = [f"refs/tags/{c.tag}" in there for c in change.created]
+    deleted = [f"refs/tags/{t}" not in there for t, _ in change.deleted]
+    applied = created + deleted
+    if all(applied):
+        return True
+    if not any(applied):
+        return False
+    return None
 
 
 def switch_branch(ws: "Workspace", branch: Optional[str]) -> None:
@@ -78,26 +122,26 @@ def switch_branch(ws: "Workspace", branch: Optional[str]) -> None:
 
 
 def update_index(ws: "Workspace", edit: Callable[[I.Index], object], message: str, commit: bool,
-                 push: bool) -> None:
+                 push: bool, remote_name: Optional[str] = None) -> None:
     """Edit `artifacts.yaml` in the work tree; commit it (alone) when asked, and push the
     commit for --push or a remote registry. Checks what it can before writing."""
     push = pushes(ws, push)
-    if push:
-        check_remote(ws)
+    remote = check_remote(ws, remote_name) if push else None
     worktree, index_file = ws.repo.worktree, ws.config.index
     index = I.read_worktree_index(worktree, index_file)
     edit(index)
     I.write_worktree_index(worktree, index_file, index)
-    if commit or push:
-        _commit_index(ws, message, push)
+    if commit or remote:
+        _commit_index(ws, message, remote)
 
 
-def _commit_index(ws: "Workspace", message: str, push: bool) -> None:
+def _commit_index(ws: "Workspace", message: str, remote: Optional[str]) -> None:
     """Commit artifacts.yaml alone (other changes stay as they are) with the user's git."""
     location, index_file = ws.repo.location, ws.config.index
     git(location, "add", "--", index_file)
     git(location, "commit", "--quiet", "-m", message, "--", index_file)
-    if push:
-        result = git(location, "push", "--quiet", REMOTE, "HEAD", check=False)
+    if remote:
+        result = git(location, "push", "--quiet", remote, "HEAD", check=False)
         if result.returncode != 0:
-            raise PushFailed(f"git push failed: {git_reason(result.stderr)}")
+            said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
+            raise PushFailed(f"git push to '{remote}' failed: {git_reason(result.stderr)}", said)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from typing import Optional
 
 from git_gto import output
 
@@ -15,11 +16,13 @@ WHAT = {
 }
 
 
-def apply_and_report(ws, change, push: bool) -> None:
+def apply_and_report(ws, change, push: bool, remote: Optional[str] = None) -> None:
     """Write the change (atomically, pushing if asked) and tell the user what happened."""
     from git_gto import publish
 
-    publish.apply(ws, change, push)
+    said = publish.apply(ws, change, push, remote)
+    if said:
+        output.message("\n".join(said))  # git's words: a hook, the remote
     pushed = publish.pushes(ws, push)
     for created in change.created:
         output.message(f"Created git tag '{created.tag}' that " + WHAT[created.kind].format(version=created.version))
@@ -30,14 +33,17 @@ def apply_and_report(ws, change, push: bool) -> None:
     names = [c.tag for c in change.created]
     deleted = [t for t, _ in change.deleted]
     if pushed:
-        where = ws.remote_url or "origin"
+        where = ws.remote_url or publish.push_remote(ws, remote)
         if names:
             output.message(f"Pushed {', '.join(names)} to {where}")
         if deleted:
             output.message(f"Deleted {', '.join(deleted)} on {where}")
         return
+    upstream = publish.push_remote(ws, remote)
+    if upstream is None:
+        return  # no remote: nothing to push to
     output.message("To push the changes upstream, run:")
     if names:
-        output.message(f"    git push origin {' '.join(shlex.quote(t) for t in names)}")
+        output.message(f"    git push {upstream} {' '.join(shlex.quote(t) for t in names)}")
     if deleted:
-        output.message(f"    git push --delete origin {' '.join(shlex.quote(t) for t in deleted)}")
+        output.message(f"    git push --delete {upstream} {' '.join(shlex.quote(t) for t in deleted)}")

@@ -20,7 +20,7 @@ from git_gto.options import complete_artifacts, index_commit_options, repo_optio
 @click.option("-c", "--custom", default=None, help="Custom metadata (a string).")
 @index_commit_options
 def command(repo, name, type_, path, must_exist, allow_same_path, labels, description, custom,
-            commit, push, branch):
+            commit, push, remote, branch):
     """Add or update the annotation of artifact NAME in artifacts.yaml (in the work tree;
     commit it to publish it)."""
     from git_gto import changes, index, output, publish
@@ -32,6 +32,6 @@ def command(repo, name, type_, path, must_exist, allow_same_path, labels, descri
         publish.update_index(
             ws, lambda entries: index.annotate(entries, name, type_, path, must_exist, allow_same_path,
                                                list(labels), description, custom),
-            index.commit_message(name, type_, path), commit, push,
+            index.commit_message(name, type_, path), commit, push, remote,
         )
         output.message(f"Updated `{ws.config.index}`")

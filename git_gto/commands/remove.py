@@ -11,7 +11,7 @@ from git_gto.options import complete_artifacts, index_commit_options, repo_optio
 @repo_option
 @click.argument("name", shell_complete=complete_artifacts)
 @index_commit_options
-def command(repo, name, commit, push, branch):
+def command(repo, name, commit, push, remote, branch):
     """Remove the annotation of artifact NAME from artifacts.yaml (in the work tree)."""
     from git_gto import index, output, publish
     from git_gto.workspace import Workspace
@@ -19,5 +19,5 @@ def command(repo, name, commit, push, branch):
     with Workspace(repo) as ws:
         publish.switch_branch(ws, branch)
         publish.update_index(ws, lambda entries: index.remove(entries, name, ws.config.index),
-                             index.commit_message(name, removed=True), commit, push)
+                             index.commit_message(name, removed=True), commit, push, remote)
         output.message(f"Updated `{ws.config.index}`")

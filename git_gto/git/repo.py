@@ -4,6 +4,7 @@ place tags are written."""
 
 from __future__ import annotations
 
+import os
 import struct
 import time
 import zlib
@@ -84,6 +85,16 @@ class GitRepo:
     def read_ref(self, name: str) -> Optional[str]:
         return R.read_ref(self.controldir, self.commondir, self._refs, name)
 
+    def current_branch(self) -> Optional[str]:
+        """The branch HEAD is on (None when detached)."""
+        try:
+            with open(os.path.join(self.controldir, "HEAD"), "rb") as f:
+                content = f.read().strip()
+        except OSError:
+            return None
+        prefix = b"ref: refs/heads/"
+        return content[len(prefix):].decode("utf-8", "surrogateescape") if content.startswith(prefix) else None
+
     def head(self) -> Optional[str]:
         """The commit HEAD points at, or None in a repository without commits."""
         return self.read_ref("HEAD")
@@ -102,10 +113,12 @@ class GitRepo:
             return None
         return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
-    def config_value(self, section: str, key: str) -> Optional[str]:
-        """A value from git's configuration files as dulwich reads them (None if unset)."""
+    def config_value(self, section: str, key: str, subsection: Optional[str] = None) -> Optional[str]:
+        """A value from git's configuration files as dulwich reads them (None if unset);
+        `branch.<subsection>.remote` and the like with a subsection."""
+        where = (section.encode(), subsection.encode()) if subsection else section.encode()
         try:
-            value = self.dulwich.get_config_stack().get(section.encode(), key.encode())
+            value = self.dulwich.get_config_stack().get(where, key.encode())
         except KeyError:
             return None
         return value.decode("utf-8") if isinstance(value, bytes) else value
