@@ -112,6 +112,7 @@ class Sandbox:
             "TERM": "dumb",
             "NO_COLOR": "1",
             "GTO_EMOJIS": "false",
+            "PYTHONHASHSEED": "0",  # gto 0.2.8 orders some output by set iteration
         }
         if pythonpath:
             self.base_env["PYTHONPATH"] = pythonpath

@@ -4,8 +4,8 @@ gto 1.10.1 and 0.2.8) with `git gto`, and compare.
 Rules, for each gto step:
 - the exit code is equal;
 - stdout is equal, exactly (tables, --plain, --json, single values alike), except for
-  gto's *messages*: the lines of MESSAGE_LINES (what a write command says it did and the
-  `git push` to run). git-gto prints those on stderr (README, "Differences from gto":
+  gto's *messages*: the lines of MESSAGE_LINES (what a write command says it did: the tags
+  created or deleted, the `git push` to run, the push or commit it ran, the updated file). git-gto prints those on stderr (README, "Differences from gto":
   messages go to stderr), so they are taken out of the expected stdout and must appear,
   in the same order and word for word, among git-gto's stderr lines;
 - stderr: when gto's was empty and it printed no message, git-gto's must be empty; when
@@ -39,6 +39,8 @@ MESSAGE_LINES = re.compile(
     r"|    git push (--delete )?origin \S+"
     r"|Running `git push (--delete )?origin \S+`"
     r"|Successfully (pushed|deleted) git tag \S+ on remote\."
+    r"|Updated `artifacts\.yaml`"
+    r"|Running `git commit`"
 )
 WRITE_COMMANDS = {"register", "assign", "promote", "deprecate", "annotate", "remove"}
 
