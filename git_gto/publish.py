@@ -70,12 +70,16 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
     said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
     if result.returncode == 0:
         return said
-    refused = [line.split("\t")[-1] for line in result.stdout.splitlines() if line.startswith("!\t")]
-    if not refused and _landed(ws, remote, change) is not False:
-        # the remote may have applied it (the connection broke before it said so)
-        raise PushFailed(
-            f"the outcome of the push to '{remote}' is unknown ({git_reason(result.stderr)}); the local "
-            f"tags are kept: check with `git ls-remote {remote} {' '.join(_quoted(change))}`", said)
+    refused = _refusals(result.stdout)
+    if not refused:  # no verdict from the remote: it may have applied the push before breaking off
+        landed = _landed(ws, remote, change)
+        if landed:
+            return said + [f"git push did not finish ({git_reason(result.stderr)}), but '{remote}' has the "
+                           "change: it went through"]
+        if landed is None:
+            raise PushFailed(
+                f"the outcome of the push to '{remote}' is unknown ({git_reason(result.stderr)}); the local "
+                f"tags are kept: check with `git ls-remote {remote} {' '.join(_quoted(change))}`", said)
     ws.repo.delete_tags([c.tag for c in change.created])
     ws.repo.restore_tags(change.deleted)
     reasons = sorted(set(refused)) or [git_reason(result.stderr)]
@@ -84,6 +88,18 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
         advice = f" The remote has moved: `git fetch --tags {remote}` and try again."
     raise PushFailed(f"git push to '{remote}' failed: {'; '.join(reasons)}; nothing was changed "
                      f"locally either.{advice}", said)
+
+
+def _refusals(porcelain: str) -> List[str]:
+    """`TAG [rejected] (why)` for each ref `git push --porcelain` says was refused; the
+    refs an atomic push refused only because another one was refused are left out."""
+    found = []
+    for line in porcelain.splitlines():
+        fields = line.split("\t")
+        if len(fields) == 3 and fields[0] == "!":
+            found.append(f"{fields[1].rpartition(':')[2].removeprefix('refs/tags/')} {fields[2]}")
+    causes = [r for r in found if "(atomic push failed)" not in r]
+    return causes or found
 
 
 def _quoted(change: "Change") -> List[str]:

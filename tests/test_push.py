@@ -40,14 +40,29 @@ def local_tags(repo) -> Dict[str, str]:
     return dict(line.split(" ") for line in out.splitlines())
 
 
-REJECTED = ("error: git push to 'origin' failed ([rejected] m@v0.0.1 -> m@v0.0.1 (already exists)); nothing was"
-            " changed locally either. Sync with `git fetch --tags origin` and try again.")
-HOOK_REFUSED = "error: git push to 'origin' failed (error: failed to push some refs to '"
-NO_ORIGIN = "error: cannot push: the repository has no remote 'origin' (nothing was written)"
+REJECTED = ("error: git push to 'origin' failed: m@v0.0.1 [rejected] (already exists); nothing was changed "
+            "locally either. The remote has moved: `git fetch --tags origin` and try again.")
+HOOK_REFUSED = "error: git push to 'origin' failed: failed to push some refs to '"
+NO_ORIGIN = "error: cannot push: the repository has no remote to push to (see git remote -v) (nothing was written)"
+
+
+def refused_after_git(result, message: str, *git_said: str) -> None:
+    """A refused push: git's own lines first (each of `git_said` among them), then our one
+    line, which starts with `message`; exit 1, no internal error."""
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1 and lines, result.stderr
+    assert lines[-1].startswith(message), result.stderr
+    assert "internal error" not in result.stderr
+    for said in git_said:
+        assert any(said in line for line in lines[:-1]), (said, result.stderr)
 
 
 def write_hook(repo, name: str, body: str) -> Path:
-    hook = repo.path / ".git" / "hooks" / name
+    return write_hook_at(repo.path / ".git", name, body)
+
+
+def write_hook_at(git_dir: Path, name: str, body: str) -> Path:
+    hook = git_dir / "hooks" / name
     hook.parent.mkdir(parents=True, exist_ok=True)
     hook.write_text("#!/bin/sh\n" + body)
     hook.chmod(hook.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
@@ -114,7 +129,7 @@ def test_rejected_push_undoes_the_local_tags(repo, gto, remote, tmp_path, comman
     ok(gto("register", "n"))  # an earlier local tag, not part of the failing command
     before = local_tags(repo)
     repo.commit("ours")
-    refused(gto(*command), 1, REJECTED)
+    refused_after_git(gto(*command), REJECTED, "atomic push failed")
     assert local_tags(repo) == before
     # atomic: the stage tag did not reach the remote either
     assert remote_tags(repo) == {"m@v0.0.1": theirs}
@@ -124,7 +139,7 @@ def test_rejected_push_undoes_the_local_tags(repo, gto, remote, tmp_path, comman
 def test_pre_push_hook_rejection_leaves_nothing(repo, gto, remote):
     write_hook(repo, "pre-push", "echo 'no pushing today' >&2\nexit 1\n")
     repo.commit("second")
-    refused(gto("assign", "m", "--stage", "prod", "--push"), 1, HOOK_REFUSED)
+    refused_after_git(gto("assign", "m", "--stage", "prod", "--push"), HOOK_REFUSED, "no pushing today")
     assert local_tags(repo) == {}
     assert remote_tags(repo) == {}
     repo.fsck()
@@ -155,7 +170,7 @@ def test_delete_push_deletes_on_the_remote(repo, gto, pushed):
 def test_failed_delete_push_restores_local_tags(repo, gto, pushed):
     write_hook(repo, "pre-push", "exit 1\n")
     before = local_tags(repo)
-    refused(gto("deprecate", "m", "--delete", "--push"), 1, HOOK_REFUSED)
+    refused_after_git(gto("deprecate", "m", "--delete", "--push"), HOOK_REFUSED)
     assert local_tags(repo) == before
     assert remote_tags(repo) == before
     repo.fsck()
@@ -228,3 +243,83 @@ def test_repo_path_from_another_directory(repo, gto, remote, tmp_path):
     ok(gto("deprecate", "m", "v0.0.1", "dev", "--delete", "--push", "-r", str(repo.path), cwd=elsewhere))
     assert repo.tags() == ["m#prod#1", "m@v0.0.1"]
     repo.fsck()
+
+
+# -- git's words, the remote git would choose ---------------------------------------------------
+
+def test_a_server_hook_refusal_reaches_the_user_without_fetch_advice(repo, gto_e2e, remote):
+    write_hook_at(remote, "pre-receive", "echo 'POLICY: prod needs a signed tag' >&2\nexit 1\n")
+    repo.commit("second")
+    result = gto_e2e("assign", "m", "--stage", "prod", "--push")
+    refused_after_git(result, "error: git push to 'origin' failed: m#prod#1 [remote rejected] (pre-receive hook "
+                      "declined); m@v0.0.1 [remote rejected] (pre-receive hook declined); nothing was changed "
+                      "locally either.", "remote: POLICY: prod needs a signed tag")
+    assert "git fetch" not in result.stderr
+    assert local_tags(repo) == {} and remote_tags(repo) == {}
+
+
+def test_a_server_message_on_success_is_passed_on(repo, gto, remote):
+    write_hook_at(remote, "post-receive", "echo 'CI: pipeline 42 started'\n")
+    repo.commit("second")
+    result = ok(gto("register", "m", "--push"))
+    assert "remote: CI: pipeline 42 started" in result.stderr
+    assert result.stderr.rstrip().endswith("Pushed m@v0.0.1 to origin")
+
+
+@pytest.mark.parametrize("setup, pushed_to", [
+    (["remote.pushDefault", "upstream"], "upstream"),
+    (["branch.main.remote", "upstream"], "upstream"),
+    (["branch.main.pushRemote", "upstream"], "upstream"),
+])
+def test_the_remote_is_the_one_git_push_would_choose(repo, gto, tmp_path, setup, pushed_to):
+    upstream = tmp_path / "upstream.git"
+    git("init", "-q", "--bare", str(upstream), cwd=tmp_path)
+    repo.commit("first")
+    repo.git("remote", "add", "upstream", str(upstream))
+    repo.git("config", *setup)
+    result = ok(gto("register", "m", "--push"))
+    assert f"Pushed m@v0.0.1 to {pushed_to}" in result.stderr
+    assert git("tag", "-l", cwd=upstream) == "m@v0.0.1"
+    hint = ok(gto("assign", "m", "--stage", "dev")).stderr
+    assert "    git push upstream 'm#dev#1'" in hint.splitlines()
+
+
+def test_remote_option_and_a_clone_made_with_another_origin_name(repo, gto, remote, tmp_path):
+    clone = tmp_path / "clone"
+    git("clone", "-q", "--origin", "upstream", str(remote), str(clone), cwd=tmp_path)
+    git("commit", "-q", "--allow-empty", "-m", "c", cwd=clone)
+    assert ok(gto("register", "m", "--push", cwd=clone)).stderr.rstrip().endswith("Pushed m@v0.0.1 to upstream")
+    refused(gto("register", "n", "--push", "--remote", "nosuch", cwd=clone), 1,
+            "error: cannot push: the repository has no remote 'nosuch' (nothing was written)")
+    assert ok(gto("register", "n", "--push", "--remote", "upstream", cwd=clone)).exit_code == 0
+    assert sorted(git("tag", "-l", cwd=remote).split()) == ["m@v0.0.1", "n@v0.0.1"]
+
+
+def test_no_push_hint_without_any_remote(repo, gto):
+    repo.commit("first")
+    result = ok(gto("register", "m"))
+    assert result.stderr == "Created git tag 'm@v0.0.1' that registers version\n"
+
+
+def test_a_push_applied_but_never_acknowledged_keeps_the_tags(repo, gto_e2e, remote):
+    """receive-pack dies after updating the refs: the tags are on the remote, so they stay
+    here too, and the user is told the push went through."""
+    write_hook_at(remote, "post-receive", "kill -9 $PPID\n")
+    repo.commit("second")
+    result = gto_e2e("register", "m", "--push")
+    assert result.exit_code == 0, result.stderr
+    assert "but 'origin' has the change: it went through" in result.stderr
+    assert list(local_tags(repo)) == ["m@v0.0.1"] and list(remote_tags(repo)) == ["m@v0.0.1"]
+
+
+def test_a_push_whose_outcome_cannot_be_known_keeps_the_tags_and_says_so(repo, gto_e2e, remote, tmp_path):
+    """The remote dies and cannot be asked afterwards: nothing is undone, the user is told."""
+    moved = tmp_path / "moved.git"
+    write_hook_at(remote, "pre-receive", f"mv '{remote}' '{moved}'; kill -9 $PPID\n")
+    repo.commit("second")
+    result = gto_e2e("register", "m", "--push")
+    assert result.exit_code == 1
+    last = result.stderr.splitlines()[-1]
+    assert last.startswith("error: the outcome of the push to 'origin' is unknown ("), result.stderr
+    assert last.endswith("the local tags are kept: check with `git ls-remote origin refs/tags/m@v0.0.1`")
+    assert list(local_tags(repo)) == ["m@v0.0.1"]
