@@ -119,18 +119,19 @@ class RegistryLoader:
                 groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
         fingerprints = {name: fingerprint(group) for name, group in groups.items()}
         missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
-        for name, shard in self._read_shards(missing, groups, fingerprints).items():
-            self.cache.put(name, shard)
+        for name, (shard, complete) in self._read_shards(missing, groups, fingerprints).items():
+            self.cache.put(name, shard, keep=complete)
         log.info("%d tags of %d possible artifacts; %d artifacts read from their tags",
                  sum(len(g) for g in groups.values()), len(groups), len(missing))
         return groups
 
     def _read_shards(self, names: List[str], groups: Dict[str, Dict[str, str]],
-                     fingerprints: Dict[str, bytes]) -> Dict[str, Shard]:
-        """Read these artifacts' tags into shards; a large read is shared with a forked
+                     fingerprints: Dict[str, bytes]) -> Dict[str, Tuple[Shard, bool]]:
+        """Read these artifacts' tags into shards, each with whether all its tag objects
+        were there (only then may it be cached); a large read is shared with a forked
         second process (the tags are independent, and git itself uses one core here)."""
 
-        def read(part: List[str]) -> Dict[str, Shard]:
+        def read(part: List[str]) -> Dict[str, Tuple[Shard, bool]]:
             shards = {}
             for batch in _batches(part, groups, 1024):
                 objects = self.source.read_tag_objects(
@@ -138,7 +139,9 @@ class RegistryLoader:
                 )
                 for name in batch:
                     tags = [objects[ref] for ref in groups[name]]
-                    shards[name] = Shard.of(fingerprints[name], *self._entries_of(tags))
+                    complete = all(objects[ref] is not None or self._exists(sha)
+                                   for ref, sha in groups[name].items())
+                    shards[name] = (Shard.of(fingerprints[name], *self._entries_of(tags)), complete)
             return shards
 
         total = sum(len(groups[n]) for n in names)
@@ -152,7 +155,7 @@ class RegistryLoader:
             try:
                 os.close(receive)
                 with os.fdopen(send, "wb") as out:
-                    marshal.dump({n: shard.dump() for n, shard in read(theirs).items()}, out)
+                    marshal.dump({n: (shard.dump(), complete) for n, (shard, complete) in read(theirs).items()}, out)
                 status = 0
             finally:
                 os._exit(status)
@@ -162,7 +165,7 @@ class RegistryLoader:
             payload = incoming.read()
         _, status = os.waitpid(pid, 0)
         if status == 0 and payload:
-            shards.update({n: Shard(*data) for n, data in marshal.loads(payload).items()})
+            shards.update({n: (Shard(*data), complete) for n, (data, complete) in marshal.loads(payload).items()})
         else:
             shards.update(read(theirs))
         return shards
@@ -197,6 +200,16 @@ class RegistryLoader:
             for sha in self.source.first_parent_history(head):
                 seen.setdefault(sha)
         return list(seen)
+
+    def _exists(self, sha: str) -> bool:
+        """Is the object behind a ref that is not an annotated tag there (a commit, a tree)?"""
+        try:
+            self.source.read_commit(sha)
+        except KeyError:
+            return False
+        except GtoError:
+            pass  # there, but not a commit
+        return True
 
     def _peel(self, sha: str) -> Optional[str]:
         try:
