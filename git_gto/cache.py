@@ -5,6 +5,11 @@ last time has the same registry entries, and the same summaries. Each artifact's
 keyed by a fingerprint of its tags: a new, moved or deleted tag rebuilds that artifact only.
 Commits are immutable too: their headers and `artifacts.yaml` are kept by object id.
 
+The file is a BLAKE2b digest of the payload, then the payload (marshal). A file that is not
+a regular file, fails the digest or does not have the expected shape is ignored, and rebuilt:
+the cache never answers unless it is verified. An artifact read while some of its tag
+objects were missing is not kept (it is read again next time).
+
 The cache is never a source of truth for writes (refs are always read afresh), is rebuilt
 silently when missing, corrupt or from another format, is replaced atomically (readers never
 see half a file; of two writers the last one wins, and both wrote valid data), and a
@@ -17,14 +22,32 @@ import hashlib
 import marshal
 import os
 import tempfile
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
-FORMAT = 5
+from git_gto.files import UnsafeFile, read_regular
+
+FORMAT = 6
 CACHE_FILE = os.path.join("gto", "tags.cache")
+DIGEST_SIZE = 20
+# 50,000 tags make a cache of about 20 MB; past 1 GiB it is not ours, or not worth it.
+CACHE_LIMIT = 1024 * 1024 * 1024
 
 
 def enabled() -> bool:
     return os.environ.get("GTO_NO_CACHE", "").strip().lower() not in ("1", "true", "yes", "on")
+
+
+def seal(payload: bytes) -> bytes:
+    """The file's content: the payload's digest, then the payload."""
+    return hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() + payload
+
+
+def unseal(data: bytes) -> Optional[bytes]:
+    """The payload of a file written by `seal`, None if the digest does not match."""
+    payload = data[DIGEST_SIZE:]
+    if len(data) < DIGEST_SIZE or hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() != data[:DIGEST_SIZE]:
+        return None
+    return payload
 
 
 def fingerprint(refs: Dict[str, str]) -> bytes:
@@ -68,21 +91,25 @@ class RegistryCache:
         self.shards: Dict[str, Shard] = {}
         self.commits: Dict[Tuple[str, str], Any] = {}
         self.tags_fingerprint: Optional[bytes] = None  # of all tags when the shards were last checked
+        self.transient: Set[str] = set()  # artifacts read with tag objects missing: not saved
         self.dirty = False
         if use:
             self._load()
 
     def _load(self) -> None:
+        """Take the file's content if it is verified; otherwise start empty (and rebuild)."""
+        loaded: Any = None
         try:
-            with open(self.path, "rb") as f:
-                fmt, everything, shards, commits = marshal.load(f)
-            if fmt != FORMAT:
-                return
+            data = read_regular(self.path, CACHE_LIMIT)
+            payload = unseal(data) if data is not None else None
+            loaded = marshal.loads(payload) if payload is not None else None
+        except (UnsafeFile, OSError, EOFError, ValueError, TypeError):
+            pass
+        if _well_formed(loaded):
+            _, self.tags_fingerprint, shards, self.commits = loaded
             self.shards = {name: Shard(*data) for name, data in shards.items()}
-            self.commits = commits
-            self.tags_fingerprint = everything
-        except (OSError, EOFError, ValueError, TypeError):
-            self.shards, self.commits, self.tags_fingerprint = {}, {}, None
+        else:
+            self.dirty = True  # write a good one in place of what is missing or unusable
 
     def set_tags_fingerprint(self, fp: bytes) -> None:
         if fp != self.tags_fingerprint:
@@ -93,8 +120,13 @@ class RegistryCache:
         found = self.shards.get(artifact)
         return found if found is not None and found.fingerprint == fp else None
 
-    def put(self, artifact: str, shard: Shard) -> None:
+    def put(self, artifact: str, shard: Shard, keep: bool = True) -> None:
+        """Use the shard; `keep=False`: for this command only (not saved)."""
         self.shards[artifact] = shard
+        if keep:
+            self.transient.discard(artifact)
+        else:
+            self.transient.add(artifact)
         self.dirty = True
 
     def summary(self, artifact: str, key: tuple) -> Any:
@@ -115,14 +147,20 @@ class RegistryCache:
         """Write atomically if anything changed, dropping artifacts that are gone."""
         if not (self.use and self.dirty):
             return
-        shards = {n: s.dump() for n, s in self.shards.items() if live is None or n in live}
+        shards = {n: s.dump() for n, s in self.shards.items()
+                  if (live is None or n in live) and n not in self.transient}
+        # with an artifact left out, the next command must look at the tags again
+        everything = None if self.transient else self.tags_fingerprint
+        payload = marshal.dumps((FORMAT, everything, shards, self.commits))
         try:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".tags.")
             try:
                 with os.fdopen(fd, "wb") as f:
-                    marshal.dump((FORMAT, self.tags_fingerprint, shards, self.commits), f)
+                    f.write(seal(payload))
                     os.fchmod(f.fileno(), 0o666 & ~_umask())
+                if os.path.isdir(self.path) and not os.path.islink(self.path):
+                    os.rmdir(self.path)  # an empty directory in the way (a full one stays)
                 os.replace(tmp, self.path)
             except BaseException:
                 os.unlink(tmp)
@@ -130,6 +168,26 @@ class RegistryCache:
         except OSError:
             pass
         self.dirty = False
+
+
+def _well_formed(loaded: Any) -> bool:
+    """Has the payload the shape this format writes (tuples, dicts and their types)?"""
+    if not (isinstance(loaded, tuple) and len(loaded) == 4 and loaded[0] == FORMAT):
+        return False
+    _, everything, shards, commits = loaded
+    if not (everything is None or isinstance(everything, bytes)) or not isinstance(commits, dict):
+        return False
+    if not isinstance(shards, dict):
+        return False
+    for name, data in shards.items():
+        if not (isinstance(name, str) and isinstance(data, tuple) and len(data) == 5):
+            return False
+        fp, first, blob, skipped, summaries = data
+        if not (isinstance(fp, bytes) and (first is None or isinstance(first, tuple))
+                and isinstance(blob, bytes) and isinstance(skipped, list)
+                and all(isinstance(s, str) for s in skipped) and isinstance(summaries, dict)):
+            return False
+    return all(isinstance(k, tuple) and len(k) == 2 for k in commits)
 
 
 def _umask() -> int:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import posixpath
 from dataclasses import dataclass
 from typing import Any, List, Optional
 
 from git_gto.errors import ConfigError
+from git_gto.files import CONFIG_LIMIT, UnsafeFile, read_regular
 from git_gto.tags import is_name
 
 CONFIG_FILE = ".gto"
@@ -48,14 +50,24 @@ def _as_names(value: Any, where: str) -> Optional[List[str]]:
     return value
 
 
+def _as_index_path(value: Any, where: str) -> str:
+    """A path inside the work tree: relative, without `..`, not in `.git`; normalised."""
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: expected a file name, got {value!r}")
+    path = posixpath.normpath(value)
+    parts = path.split("/")
+    if (posixpath.isabs(path) or "\0" in path or path in (".", "..") or parts[0] == ".."
+            or any(p.lower() == ".git" for p in parts)):
+        raise ConfigError(f"{where}: expected a path inside the work tree (not in .git), got {value!r}")
+    return path
+
+
 def _apply(config: Config, key: str, value: Any, where: str) -> None:
     """Set one setting; `where` names the file and key (or variable) in errors."""
     if key in ("stages", "types"):
         setattr(config, key, _as_names(value, where))
     elif key == "index":
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"{where}: expected a file name, got {value!r}")
-        config.index = value
+        config.index = _as_index_path(value, where)
     elif key == "emojis":
         config.emojis = _as_bool(value, where)
     elif key in UNSUPPORTED:
@@ -102,13 +114,12 @@ def config_from_worktree(worktree: str) -> Config:
     """`.gto` at the work-tree root (uncommitted changes count), then `GTO_*` on top."""
     path = os.path.join(worktree, CONFIG_FILE)
     try:
-        with open(path, "rb") as f:
-            text = f.read()
-    except FileNotFoundError:
-        text = b""
+        text = read_regular(CONFIG_FILE, CONFIG_LIMIT, root=worktree)
+    except UnsafeFile as e:
+        raise ConfigError(f"Wrong config file '{path}': {e.reason}") from None
     except OSError as e:
         raise ConfigError(f"Wrong config file '{path}': {e.strerror}") from None
-    return parse_config(text, path)
+    return parse_config(text or b"", path)
 
 
 def config_at(source, commit: Optional[str]) -> Config:

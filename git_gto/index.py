@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional
 
 from git_gto import tags as T
 from git_gto.errors import ConfigError, GtoError, UsageError
+from git_gto.files import INDEX_LIMIT, UnsafeFile, read_regular, write_regular
 
 Annotation = Dict[str, Any]
 Index = Dict[str, Annotation]
@@ -66,32 +67,36 @@ def parse_index(text: bytes | str, where: str) -> Index:
     return out
 
 
-def worktree_path(worktree: Optional[str], index_file: str) -> str:
+def _worktree(worktree: Optional[str]) -> str:
     if worktree is None:
         raise GtoError("annotations need a work tree: this repository is bare")
-    return os.path.join(worktree, index_file)
+    return worktree
 
 
 def read_worktree_index(worktree: Optional[str], index_file: str) -> Index:
-    path = worktree_path(worktree, index_file)
+    """The work tree's file (a regular file, reached through no symbolic link), {} if absent."""
     try:
-        with open(path, "rb") as f:
-            text = f.read()
-    except FileNotFoundError:
-        return {}
-    return parse_index(text, index_file)
+        text = read_regular(index_file, INDEX_LIMIT, root=_worktree(worktree))
+    except UnsafeFile as e:
+        raise ConfigError(f"cannot read '{index_file}': {e.reason}") from None
+    except OSError as e:
+        raise ConfigError(f"cannot read '{index_file}': {e.strerror}") from None
+    return {} if text is None else parse_index(text, index_file)
 
 
 def write_worktree_index(worktree: Optional[str], index_file: str, index: Index) -> None:
-    """Write the file with defaults left out, keys sorted, atomically."""
+    """Write the file with defaults left out, keys sorted, atomically (never through a
+    symbolic link)."""
     import yaml
 
     data = {name: compact_annotation(a) for name, a in index.items()}
-    path = worktree_path(worktree, index_file)
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        yaml.safe_dump(data, f, default_flow_style=False, sort_keys=True, allow_unicode=True)
-    os.replace(tmp, path)
+    text = yaml.safe_dump(data, default_flow_style=False, sort_keys=True, allow_unicode=True)
+    try:
+        write_regular(_worktree(worktree), index_file, text.encode("utf-8"))
+    except UnsafeFile as e:
+        raise ConfigError(f"cannot write '{index_file}': {e.reason}") from None
+    except OSError as e:
+        raise GtoError(f"cannot write '{index_file}': {e.strerror}") from None
 
 
 def _overlaps(a: str, b: str) -> bool:

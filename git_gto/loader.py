@@ -94,9 +94,9 @@ class RegistryLoader:
             log.info("no tag changed since %s was written", self.cache.path)
         else:
             groups = dict(self._changed_artifacts())
-            # odd names, or objects that could not be read, are looked at again every time
-            settled = not self._odd_names and all(self.cache.shards[n].fingerprint for n in groups)
-            self.cache.set_tags_fingerprint(everything if settled else b"")
+            # odd names are looked at again every time (objects that could not be read too:
+            # the cache keeps no fingerprint of all tags while it has transient artifacts)
+            self.cache.set_tags_fingerprint(b"" if self._odd_names else everything)
         first: Dict[str, tuple] = {}
         skipped: List[str] = list(self._odd_names)
         for name in groups:
@@ -125,18 +125,19 @@ class RegistryLoader:
                 groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
         fingerprints = {name: fingerprint(group) for name, group in groups.items()}
         missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
-        for name, shard in self._read_shards(missing, groups, fingerprints).items():
-            self.cache.put(name, shard)
+        for name, (shard, complete) in self._read_shards(missing, groups, fingerprints).items():
+            self.cache.put(name, shard, keep=complete)
         log.info("%d tags of %d possible artifacts; %d artifacts read from their tags",
                  sum(len(g) for g in groups.values()), len(groups), len(missing))
         return groups
 
     def _read_shards(self, names: List[str], groups: Dict[str, Dict[str, str]],
-                     fingerprints: Dict[str, bytes]) -> Dict[str, Shard]:
-        """Read these artifacts' tags into shards; a large read is shared with a forked
+                     fingerprints: Dict[str, bytes]) -> Dict[str, Tuple[Shard, bool]]:
+        """Read these artifacts' tags into shards, each with whether all its tag objects
+        were there (only then may it be cached); a large read is shared with a forked
         second process (the tags are independent, and git itself uses one core here)."""
 
-        def read(part: List[str]) -> Dict[str, Shard]:
+        def read(part: List[str]) -> Dict[str, Tuple[Shard, bool]]:
             shards = {}
             for batch in _batches(part, groups, 1024):
                 objects = self.source.read_tag_objects(
@@ -144,9 +145,10 @@ class RegistryLoader:
                 )
                 for name in batch:
                     tags = [objects[ref] for ref in groups[name]]
-                    # b"": never matches, so an unreadable object is read again next time
-                    fp = b"" if any(t and t.problem for t in tags) else fingerprints[name]
-                    shards[name] = Shard.of(fp, *self._entries_of(tags))
+                    # an unreadable or missing object: not kept, so it is read again next time
+                    complete = all((tag is not None and not tag.problem) or (tag is None and self._exists(sha))
+                                   for tag, sha in zip(tags, groups[name].values()))
+                    shards[name] = (Shard.of(fingerprints[name], *self._entries_of(tags)), complete)
             return shards
 
         total = sum(len(groups[n]) for n in names)
@@ -160,7 +162,7 @@ class RegistryLoader:
             try:
                 os.close(receive)
                 with os.fdopen(send, "wb") as out:
-                    marshal.dump({n: shard.dump() for n, shard in read(theirs).items()}, out)
+                    marshal.dump({n: (shard.dump(), complete) for n, (shard, complete) in read(theirs).items()}, out)
                 status = 0
             finally:
                 os._exit(status)
@@ -170,7 +172,7 @@ class RegistryLoader:
             payload = incoming.read()
         _, status = os.waitpid(pid, 0)
         if status == 0 and payload:
-            shards.update({n: Shard(*data) for n, data in marshal.loads(payload).items()})
+            shards.update({n: (Shard(*data), complete) for n, (data, complete) in marshal.loads(payload).items()})
         else:
             shards.update(read(theirs))
         return shards
@@ -206,6 +208,16 @@ class RegistryLoader:
             for sha in self.source.first_parent_history(head):
                 seen.setdefault(sha)
         return list(seen)
+
+    def _exists(self, sha: str) -> bool:
+        """Is the object behind a ref that is not an annotated tag there (a commit, a tree)?"""
+        try:
+            self.source.read_commit(sha)
+        except KeyError:
+            return False
+        except GtoError:
+            pass  # there, but not a commit
+        return True
 
     def _peel(self, sha: str) -> Optional[str]:
         try:

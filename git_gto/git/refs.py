@@ -9,8 +9,13 @@ import re
 from typing import Dict, List, Optional
 
 from git_gto.errors import GtoError, TagExists
+from git_gto.files import UnsafeFile, read_regular
 
 TAGS_PREFIX = "refs/tags/"
+# A loose ref is an object id and a newline; packed-refs of 50,000 tags is 5 MB, and 1 GiB
+# (ten million refs) still bounds the memory a stray file can take.
+LOOSE_REF_LIMIT = 4096
+PACKED_REFS_LIMIT = 1024 * 1024 * 1024
 
 
 class RefSnapshot:
@@ -27,11 +32,11 @@ class RefSnapshot:
 
     def packed_bytes(self) -> bytes:
         if self._packed_raw is None:
+            path = os.path.join(self.commondir, "packed-refs")
             try:
-                with open(os.path.join(self.commondir, "packed-refs"), "rb") as f:
-                    self._packed_raw = f.read()
-            except FileNotFoundError:
-                self._packed_raw = b""
+                self._packed_raw = read_regular(path, PACKED_REFS_LIMIT) or b""
+            except UnsafeFile as e:  # the tags cannot be known: say so rather than guess
+                raise GtoError(f"cannot read '{path}': {e.reason}") from None
         return self._packed_raw
 
     def packed(self) -> Dict[bytes, bytes]:
@@ -88,12 +93,11 @@ class RefSnapshot:
             }
             root = os.path.join(self.commondir, "refs", "tags")
             for name in self.loose_tag_files():
-                try:
-                    with open(os.path.join(root, name), "rb") as f:
-                        content = f.read(41)
-                except OSError:
+                try:  # a symbolic link, FIFO or other odd file is not a tag
+                    content = read_regular(os.path.join(root, name), LOOSE_REF_LIMIT)
+                except (UnsafeFile, OSError):
                     continue
-                if len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
+                if content and len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
                     refs[name] = content[:40].decode("ascii")
             self._tags = refs
         return self._tags

@@ -5,6 +5,7 @@ place tags are written."""
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import time
 import zlib
@@ -224,10 +225,13 @@ class GitRepo:
         return tree_lookup_path(self.dulwich.object_store.__getitem__, tree, path.encode())
 
     def read_file(self, commit_sha: str, path: str) -> Optional[bytes]:
-        """The content of `path` in a commit, or None if it is not there."""
+        """The content of `path` in a commit, or None if it is not there as a regular file
+        (a symbolic link or submodule entry is not the file)."""
         try:
-            _mode, sha = self._lookup(commit_sha, path)
+            mode, sha = self._lookup(commit_sha, path)
         except KeyError:
+            return None
+        if not stat.S_ISREG(mode):
             return None
         obj = self.dulwich.object_store[sha]
         return obj.data if obj.type_name == b"blob" else None
