@@ -74,9 +74,11 @@ def show(repo: Repo, name: Optional[str] = None, all_branches: bool = False, all
     shortens commit ids to 7 characters (of versions in the table only, as gto does)."""
     from git_gto import queries, views
 
-    limits: Dict[str, Any] = dict(registered_only=registered_only, deprecated=deprecated,
-                  assignments_per_version=assignments_per_version,
-                  versions_per_stage=versions_per_stage, sort=str(getattr(sort, "value", sort)).lower())
+    limits: Dict[str, Any] = dict(
+        registered_only=registered_only, deprecated=deprecated,
+        assignments_per_version=assignments_per_version, versions_per_stage=versions_per_stage,
+        sort=str(getattr(sort, "value", sort)).lower(),  # gto's VersionSort or a string
+    )
     with _open(repo, all_branches, all_commits) as ws:
         if name is None:
             stages, summaries = queries.show_registry(ws, **limits)
