@@ -20,6 +20,7 @@ COMMANDS = {
     "show": ("show", "Read the registry"),
     "history": ("history", "Read the registry"),
     "check-ref": ("check_ref", "Read the registry"),
+    "at": ("at", "Read the registry"),
     "stages": ("stages", "Read the registry"),
     "describe": ("describe", "Read the registry"),
     "doctor": ("doctor", "Read the registry"),

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, List, Optional
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
 
 from git_gto import index as I
 from git_gto.errors import GtoError, PushFailed, UsageError
@@ -161,3 +161,26 @@ def _commit_index(ws: "Workspace", message: str, remote: Optional[str]) -> None:
         if result.returncode != 0:
             said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
             raise PushFailed(f"git push to '{remote}' failed: {git_reason(result.stderr)}", said)
+
+
+def annotate(ws: "Workspace", name: str, type_: Optional[str] = None, path: Optional[str] = None,
+             must_exist: bool = False, allow_same_path: bool = False, labels: Sequence[str] = (),
+             description: Optional[str] = None, custom: Optional[str] = None, commit: bool = False,
+             push: bool = False, branch: Optional[str] = None, remote_name: Optional[str] = None) -> None:
+    """`annotate`: check, then add or update NAME's entry in artifacts.yaml (committed and
+    pushed when asked)."""
+    from git_gto.changes import check_annotation
+
+    switch_branch(ws, branch)
+    check_annotation(ws, name, list(labels), type_, path if must_exist else None)
+    update_index(ws, lambda entries: I.annotate(entries, name, type_, path, must_exist, allow_same_path,
+                                                list(labels), description, custom),
+                 I.commit_message(name, type_, path), commit, push, remote_name)
+
+
+def remove(ws: "Workspace", name: str, commit: bool = False, push: bool = False,
+           branch: Optional[str] = None, remote_name: Optional[str] = None) -> None:
+    """`remove`: drop NAME's entry from artifacts.yaml (committed and pushed when asked)."""
+    switch_branch(ws, branch)
+    update_index(ws, lambda entries: I.remove(entries, name, ws.config.index),
+                 I.commit_message(name, removed=True), commit, push, remote_name)

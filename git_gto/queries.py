@@ -4,7 +4,7 @@ in, plain data out (rendering is `views` and `output`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 from git_gto import registry as R
 from git_gto import rules
@@ -12,6 +12,7 @@ from git_gto import tags as T
 from git_gto.errors import GtoError, UsageError
 
 if TYPE_CHECKING:
+    from git_gto.changes import Created
     from git_gto.index import Annotation
     from git_gto.workspace import Workspace
 
@@ -30,19 +31,74 @@ def check_ref(ws: "Workspace", ref: str) -> List[R.Event]:
     return events
 
 
-def history(ws: "Workspace", name: Optional[str] = None, ascending: bool = False) -> List[R.Event]:
-    """Every tag event, newest first (within a second, the higher priority first)."""
+EVENT_KINDS = (R.REGISTRATION, R.DEREGISTRATION, R.ASSIGNMENT, R.UNASSIGNMENT, R.DEPRECATION)
+
+
+def history(ws: "Workspace", name: Optional[str] = None, ascending: bool = False,
+            since: Optional[str] = None, until: Optional[str] = None,
+            events: Sequence[str] = (), stage: Optional[str] = None,
+            author: Optional[str] = None) -> List[R.Event]:
+    """Every tag event, newest first (within a second, the higher priority first); NAME may
+    be a shortcut (NAME@vX.Y.Z, NAME@latest, NAME#STAGE). The filters all apply: `since`
+    and `until` (dates, see `dates.parse_date`; both ends included), `events` (kinds),
+    `stage`, and `author` (a regular expression searched in "Name <email>", as git log's)."""
+    import re
+
+    from git_gto.dates import parse_date
+
+    shortcut = T.parse_shortcut(name) if name else None  # as gto: an empty name is no name
+    stages = {s for s in (stage, shortcut.stage if shortcut else None) if s is not None}
+    for s in stages:
+        rules.check_stage(ws.config, s)
+    unknown = [k for k in events if k not in EVENT_KINDS]
+    if unknown:
+        raise UsageError(f"Unknown event '{unknown[0]}': use one of {', '.join(EVENT_KINDS)}")
+    start = parse_date(since, "--since") if since is not None else None
+    end = parse_date(until, "--until", end_of_day=True) if until is not None else None
+    try:
+        who = re.compile(author) if author is not None else None
+    except re.error as e:
+        raise UsageError(f"invalid --author pattern '{author}': {e}") from None
     reg = ws.registry
-    if name and name not in reg.names:
-        raise GtoError(f"Cannot find artifact '{name}'")
-    names = [n for n in reg.names if n == name] if name else reg.names
-    events = [
-        e for n in names for e in _built(reg, n).events() if e.kind != R.COMMIT
-    ]
-    events.sort(key=lambda e: (e.time, e.priority))
+    if shortcut is not None and shortcut.name and shortcut.name not in reg.names:
+        raise GtoError(f"Cannot find artifact '{shortcut.name}'")
+    names = [n for n in reg.names if n == shortcut.name] if shortcut is not None and shortcut.name else reg.names
+    found = []
+    for n in names:
+        artifact = _built(reg, n)
+        version = shortcut.version if shortcut else None
+        if shortcut is not None and shortcut.latest:
+            latest = artifact.latest(registered_only=True)
+            if latest is None:
+                continue
+            version = latest.name
+        found += [
+            e for e in artifact.events()
+            if e.kind != R.COMMIT
+            and (version is None or e.version == version)
+            and all(e.stage == s for s in stages)
+            and (not events or e.kind in events)
+            and (start is None or e.time >= start) and (end is None or e.time <= end)
+            and (who is None or who.search(f"{e.author} <{e.author_email}>"))
+        ]
+    if not found:
+        for s in stages:
+            _check_stage_known(ws, s)
+    found.sort(key=lambda e: (e.time, e.priority))
     if not ascending:
-        events.reverse()
-    return events
+        found.reverse()
+    return found
+
+
+def _check_stage_known(ws: "Workspace", stage: str) -> None:
+    """A stage that .gto does not list and no tag names is a typo, not an empty answer."""
+    if ws.config.stages is not None:
+        return
+    for tag in ws.repo.tag_names():
+        parsed = T.parse_tag(tag)
+        if parsed is not None and parsed.stage == stage:
+            return
+    raise GtoError(f"Unknown stage '{stage}': no tag of the registry assigns it")
 
 
 def _built(reg: R.Registry, name: str) -> R.Artifact:
@@ -162,17 +218,9 @@ def show_versions(ws: "Workspace", name: str, ref: Optional[str] = None,
     shortcut = T.parse_shortcut(name)
     if shortcut.is_shortcut and ref:
         raise UsageError("Cannot specify both a shortcut and --ref")
-    reg = ws.registry
     artifact = ws.find_artifact(shortcut.name)
-    reg.enrich(artifact)
-    in_stage = artifact.vstages(registered_only, assignments_per_version, versions_per_stage, sort)
-    rows = []
-    if reg.active(artifact) or deprecated:
-        for version in artifact.get_versions(active_only=not deprecated,
-                                             include_non_explicit=not registered_only,
-                                             include_discovered=True):
-            stages = [s for ss in in_stage.values() for s in ss if s.version == version.name]
-            rows.append((version, stages))
+    rows = _version_rows(ws, artifact, registered_only, deprecated, assignments_per_version,
+                         versions_per_stage, sort)
     if ref:
         commit = ws.resolve(ref)
         rows = [r for r in rows if r[0].commit == commit]
@@ -183,6 +231,94 @@ def show_versions(ws: "Workspace", name: str, ref: Optional[str] = None,
     elif shortcut.stage:
         rows = [r for r in rows for s in r[1] if s.stage == shortcut.stage]
     return artifact, rows
+
+
+def _version_rows(ws: "Workspace", artifact: R.Artifact, registered_only: bool = False,
+                  deprecated: bool = False, assignments_per_version: int = -1,
+                  versions_per_stage: int = 1, sort: str = "timestamp") -> VersionRows:
+    """`show NAME`'s rows: the versions shown, each with the stages it shows."""
+    reg = ws.registry
+    reg.enrich(artifact)
+    in_stage = artifact.vstages(registered_only, assignments_per_version, versions_per_stage, sort)
+    rows = []
+    if reg.active(artifact) or deprecated:
+        for version in artifact.get_versions(active_only=not deprecated,
+                                             include_non_explicit=not registered_only,
+                                             include_discovered=True):
+            stages = [s for ss in in_stage.values() for s in ss if s.version == version.name]
+            rows.append((version, stages))
+    return rows
+
+
+ArtifactRows = List[Tuple[R.Artifact, VersionRows]]
+
+
+def versions_at(ws: "Workspace", rev: str = "HEAD") -> ArtifactRows:
+    """The versions on the commit REV names, by artifact name, as `show NAME` shows
+    them (with the stages they hold)."""
+    return _versions_on(ws, {ws.resolve(rev)}, _commits_by_artifact(ws))
+
+
+def versions_containing(ws: "Workspace", rev: str) -> ArtifactRows:
+    """The versions (and stage holders) whose commit contains REV: REV is that commit or
+    one of its ancestors. One walk of the commit graph from every version's commit."""
+    from git_gto.ancestry import containing
+
+    commit = ws.resolve(rev)
+    by_name = _commits_by_artifact(ws)
+    inside = containing(ws.repo, commit, set().union(*by_name.values()))
+    return _versions_on(ws, inside, by_name)
+
+
+def _commits_by_artifact(ws: "Workspace") -> Dict[str, Set[str]]:
+    """The commits each artifact's tags and annotations are on, without building it."""
+    reg = ws.registry
+    shards = ws.cache.shards
+    out: Dict[str, Set[str]] = {}
+    for name in reg.names:
+        shard = shards.get(name)
+        commits = {R.entry_commit(e) for e in shard.entries} if shard is not None else set()
+        commits.update(ws.loader.annotated_at(name))
+        out[name] = commits
+    return out
+
+
+def _versions_on(ws: "Workspace", commits: Set[str], by_name: Dict[str, Set[str]]) -> ArtifactRows:
+    found = []
+    for name, on in sorted(by_name.items()):
+        if on.isdisjoint(commits):
+            continue
+        artifact = ws.find_artifact(name)
+        rows = [r for r in _version_rows(ws, artifact) if r[0].commit in commits]
+        if rows:
+            found.append((artifact, rows))
+    return found
+
+
+def latest_versions(ws: "Workspace", name: str, registered: bool = True) -> List[R.Version]:
+    """The active versions of NAME, greatest first (only registered ones by default)."""
+    artifact = ws.registry.enrich(ws.find_artifact(name))
+    return artifact.get_versions(include_non_explicit=not registered)
+
+
+def versions_in_stage(ws: "Workspace", name: str, stage: str, assignments_per_version: int = -1,
+                      versions_per_stage: int = 1, registered_only: bool = False) -> Optional[List[R.VStage]]:
+    """The versions STAGE shows for NAME, greatest first (SemVer order); None if none."""
+    _check_limits(assignments_per_version, versions_per_stage)
+    artifact = ws.registry.enrich(ws.find_artifact(name))
+    return artifact.vstages(registered_only, assignments_per_version, versions_per_stage, "semver").get(stage)
+
+
+def created_event(ws: "Workspace", created: "Created") -> R.Event:
+    """The event a tag just written records (read back from the tag object)."""
+    sha = ws.repo.tag_refs()[created.tag]
+    tag = ws.repo.read_tag_objects([(created.tag, sha)])[created.tag]
+    assert tag is not None and tag.tagger is not None, created.tag
+    t = tag.tagger
+    parsed = T.parse_tag(created.tag)
+    return R.Event(created.kind, parsed.name if parsed else "", t.time, t.offset, t.name, t.email,
+                   tag.message, created.target, tag=created.tag, version=created.version,
+                   stage=parsed.stage if parsed else None)
 
 
 def describe(ws: "Workspace", name: str, rev: Optional[str] = None) -> Optional["Annotation"]:

@@ -480,3 +480,8 @@ def add_commit_event(version: Version, event: Event) -> None:
     """Add a commit event unless the version already has one for that commit."""
     if all(e.commit != event.commit for e in version.enrichments):
         version.add(event)
+
+
+def entry_commit(entry: Entry) -> str:
+    """The commit a registry entry is on."""
+    return entry[6]

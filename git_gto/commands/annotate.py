@@ -23,15 +23,10 @@ def command(repo, name, type_, path, must_exist, allow_same_path, labels, descri
             commit, push, remote, branch):
     """Add or update the annotation of artifact NAME in artifacts.yaml (in the work tree;
     commit it to publish it)."""
-    from git_gto import changes, index, output, publish
+    from git_gto import output, publish
     from git_gto.workspace import Workspace
 
     with Workspace(repo) as ws:
-        publish.switch_branch(ws, branch)
-        changes.check_annotation(ws, name, list(labels), type_, path if must_exist else None)
-        publish.update_index(
-            ws, lambda entries: index.annotate(entries, name, type_, path, must_exist, allow_same_path,
-                                               list(labels), description, custom),
-            index.commit_message(name, type_, path), commit, push, remote,
-        )
+        publish.annotate(ws, name, type_, path, must_exist, allow_same_path, labels, description, custom,
+                         commit, push, branch, remote)
         output.message(f"Updated `{ws.config.index}`")

@@ -1,17 +1,31 @@
-"""git gto history: the journal of registry events."""
+"""git gto history: the journal of registry events, filtered."""
 
 from __future__ import annotations
 
 import click
 
-from git_gto.options import read_options
+from git_gto.options import complete_stages, read_options
+
+EVENTS = ("registration", "deregistration", "assignment", "unassignment", "deprecation")
 
 
 @click.command("history")
 @read_options
 @click.option("--ascending", "--asc", is_flag=True, help="Oldest event first.")
-def command(repo, name, all_branches, all_commits, as_json, plain, ascending):
-    """Show the journal of registrations, assignments and deprecations, newest first."""
+@click.option("--since", default=None, metavar="DATE", help="Only events at or after DATE.")
+@click.option("--until", default=None, metavar="DATE", help="Only events at or before DATE.")
+@click.option("--event", "events", multiple=True, type=click.Choice(EVENTS),
+              help="Only events of this kind (repeatable).")
+@click.option("--stage", default=None, shell_complete=complete_stages,
+              help="Only assignments and unassignments of STAGE.")
+@click.option("--author", default=None, metavar="PATTERN",
+              help="Only events whose tagger (\"Name <email>\") matches the regular expression.")
+def command(repo, name, all_branches, all_commits, as_json, plain, ascending, since, until, events,
+            stage, author):
+    """Show the journal of registrations, assignments and deprecations, newest first.
+
+    NAME may be an artifact, NAME@vX.Y.Z, NAME@latest or NAME#STAGE.
+    """
     from git_gto import output, queries, views
     from git_gto.errors import UsageError
     from git_gto.loader import scope_of
@@ -20,8 +34,9 @@ def command(repo, name, all_branches, all_commits, as_json, plain, ascending):
     if as_json and plain:
         raise UsageError("Only one output format allowed")
     with Workspace(repo, scope_of(all_branches, all_commits)) as ws:
-        events = queries.history(ws, name, ascending)
+        found = queries.history(ws, name, ascending, since=since, until=until, events=events,
+                                stage=stage, author=author)
         if as_json:
-            output.print_json_list(views.history_json(e) for e in events)
+            output.print_json_list(views.history_json(e) for e in found)
         else:
-            output.print_table(views.HISTORY_HEADERS, [views.history_row(e) for e in events], plain)
+            output.print_table(views.HISTORY_HEADERS, [views.history_row(e) for e in found], plain)

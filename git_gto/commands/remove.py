@@ -13,11 +13,9 @@ from git_gto.options import complete_artifacts, index_commit_options, repo_optio
 @index_commit_options
 def command(repo, name, commit, push, remote, branch):
     """Remove the annotation of artifact NAME from artifacts.yaml (in the work tree)."""
-    from git_gto import index, output, publish
+    from git_gto import output, publish
     from git_gto.workspace import Workspace
 
     with Workspace(repo) as ws:
-        publish.switch_branch(ws, branch)
-        publish.update_index(ws, lambda entries: index.remove(entries, name, ws.config.index),
-                             index.commit_message(name, removed=True), commit, push, remote)
+        publish.remove(ws, name, commit, push, branch, remote)
         output.message(f"Updated `{ws.config.index}`")
