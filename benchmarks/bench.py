@@ -452,8 +452,8 @@ def parse_args(argv):
                          "'git gto', else the --gto command)")
     ap.add_argument("--complete-env",
                     help="environment for the completion request, shell words VAR=VALUE "
-                         "(default: click's bash_complete protocol: "
-                         "_PROG_COMPLETE=bash_complete COMP_WORDS='prog sh' COMP_CWORD=1, "
+                         "(default: git-gto's own protocol: "
+                         "_PROG_COMPLETE=gto_complete COMP_WORDS='prog sh' COMP_CWORD=1, "
                          "PROG from the program's file name)")
     ap.add_argument("--python", default=shutil.which("python3") or sys.executable,
                     help="interpreter for the python3 -c pass baseline (default: %(default)s)")
@@ -485,7 +485,7 @@ def parse_args(argv):
     prog = os.path.basename(args.complete_argv[-1])
     if args.complete_env is None:
         var = "_" + prog.upper().replace("-", "_").replace(".", "_") + "_COMPLETE"
-        args.complete_env = f"{var}=bash_complete 'COMP_WORDS={prog} sh' COMP_CWORD=1"
+        args.complete_env = f"{var}=gto_complete 'COMP_WORDS={prog} sh' COMP_CWORD=1"
     env = {}
     for word in shlex.split(args.complete_env):
         k, sep, v = word.partition("=")
