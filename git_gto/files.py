@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import stat
 from typing import List, Optional
 
@@ -105,6 +104,8 @@ def write_regular(root: str, path: str, data: bytes) -> None:
             raise UnsafeFile("a symbolic link, not followed")
         if not stat.S_ISREG(mode):
             raise UnsafeFile("not a regular file")
+        import secrets
+
         tmp = f".{name}.{secrets.token_hex(6)}.tmp"
         out = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o666, dir_fd=fd)
         try:

@@ -18,6 +18,9 @@ LOOSE_REF_LIMIT = 4096
 PACKED_REFS_LIMIT = 1024 * 1024 * 1024
 
 
+_PACKED_TAG = re.compile(rb" refs/tags/([^\n]+)")  # a literal prefix: scanned at C speed
+
+
 class RefSnapshot:
     """The refs as read once: every view (names, ids, fingerprint) comes from the same read.
     After a write the repository drops its snapshot whole and reads a new one."""
@@ -112,6 +115,12 @@ class RefSnapshot:
         }
         names.update(self.loose_tag_files())
         return list(names)
+
+    def tag_names_text(self) -> str:
+        """Every tag name, one a line, from one scan of packed-refs and the loose ref names:
+        for searching with regular expressions (TAB completion) without a loop per tag."""
+        packed = b"\n".join(_PACKED_TAG.findall(self.packed_bytes())).decode("utf-8", "surrogateescape")
+        return "\n".join([packed, *self.loose_tag_files()])
 
     def has_tag(self, name: str) -> bool:
         """Is there a tag of that name (the ref file itself, or packed-refs)?"""

@@ -79,6 +79,9 @@ class GitRepo:
     def tag_names(self) -> List[str]:
         return self._refs.tag_names()
 
+    def tag_names_text(self) -> str:
+        return self._refs.tag_names_text()
+
     def has_tag(self, name: str) -> bool:
         """Is there a tag of that name (from the refs, never from a cache)?"""
         return self._refs.has_tag(name)
