@@ -69,7 +69,7 @@ def test_contains_lists_versions_on_descendants(line, gto):
 def test_nothing_found(line, repo, gto):
     repo.commit("c5")
     result = gto("at")
-    assert (result.exit_code, result.stdout) == (0, "Nothing found in the current workspace\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", "Nothing found in the current workspace\n")
     assert json.loads(gto("at", "--contains", "--json").stdout) == []
 
 

@@ -21,6 +21,13 @@ from conftest import ok, refused
 # -- helpers ---------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def origin(repo):
+    """A remote named origin (never contacted here), as in a clone of a team's registry: the
+    commands then print the `git push` to run."""
+    repo.git("remote", "add", "origin", "https://git.example.com/team/registry.git")
+
+
 def cat_tag(repo, tag: str) -> Tuple[Dict[str, str], bytes]:
     """The headers and the exact message bytes of an annotated tag, as git stores them."""
     raw = subprocess.run(
@@ -1124,8 +1131,9 @@ def test_a_deprecation_in_the_same_second_as_the_last_event(repo, gto, monkeypat
 
 def test_annotate_push_without_origin_writes_nothing(repo, gto):
     repo.commit("one")
+    repo.git("remote", "remove", "origin")
     refused(gto("annotate", "m", "--type", "model", "--push"), 1,
-            "cannot push: the repository has no remote 'origin' (nothing was written)")
+            "cannot push: the repository has no remote to push to (see git remote -v) (nothing was written)")
     assert not (repo.path / "artifacts.yaml").exists()
     assert repo.git("rev-list", "--count", "HEAD") == "1"
 
@@ -1133,7 +1141,7 @@ def test_annotate_push_without_origin_writes_nothing(repo, gto):
 @pytest.mark.parametrize("args, message", [
     (["show", "--bogus"], "error: No such option '--bogus' (see 'git gto show -h')"),
     (["assign", "m"], "error: Missing option '--stage' (see 'git gto assign -h')"),
-    (["shwo"], "error: No such command 'shwo' (see 'git gto -h')"),
+    (["shwo"], "error: 'shwo' is not a git gto command; the most similar command is 'show' (see 'git gto -h')"),
     (["show", "--vs", "abc"], "error: Invalid value for '--vs' / '--versions-per-stage': 'abc' is not a valid integer"
                               " (see 'git gto show -h')"),
 ])
