@@ -5,6 +5,7 @@ never without bound; the cache answers only when it is verified."""
 
 from __future__ import annotations
 
+import json
 import marshal
 import os
 import resource
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
+
+from conftest import ok
 
 CACHE = Path(".git") / "gto" / "tags.cache"
 INSIDE = "expected a path inside the work tree (not in .git)"
@@ -363,3 +366,27 @@ def test_tag_object_missing_then_back_is_read_again(repo, gto):
     aside.rename(loose)
     assert gto("show", "--plain").stdout == expected
     assert gto("show", "--plain").stdout == expected
+
+
+@pytest.mark.parametrize("what", ["symlink", "file", "submodule"])
+def test_an_index_path_through_a_non_tree_at_a_commit_is_absent(repo, gto, tmp_path, what):
+    """`index: sub/artifacts.yaml` where the committed `sub` is a link, a file or a
+    submodule: at a commit there is no such file, and every read still works."""
+    (repo.path / "real").mkdir()
+    (repo.path / "real" / "artifacts.yaml").write_text("m:\n  type: model\n")
+    if what == "symlink":
+        os.symlink("real", repo.path / "sub")
+    elif what == "file":
+        (repo.path / "sub").write_text("not a folder\n")
+    else:
+        head = repo.commit("for the submodule entry")
+        repo.git("update-index", "--add", "--cacheinfo", f"160000,{head},sub")
+    (repo.path / ".gto").write_text("index: sub/artifacts.yaml\n")
+    repo.git("add", "-A")
+    repo.commit("index through sub")
+    ok(gto("register", "m"))
+    assert json.loads(ok(gto("show", "--json")).stdout)["m"]["version"] == "v0.0.1"
+    assert ok(gto("history", "m", "--json")).stdout.count('"event"') == 1
+    bare = tmp_path / "bare.git"
+    repo.git("clone", "-q", "--bare", str(repo.path), str(bare))
+    assert json.loads(ok(gto("show", "--json", cwd=bare)).stdout)["m"]["version"] == "v0.0.1"

@@ -220,12 +220,17 @@ class GitRepo:
         return resolve(self, rev)
 
     def _lookup(self, commit_sha: str, path: str):
-        """(mode, sha) of `path` in a commit's tree; KeyError if it is not there."""
+        """(mode, sha) of `path` in a commit's tree; KeyError if it is not there (a missing
+        entry, or a part of the path that is a file, a link or a submodule, not a tree)."""
+        from dulwich.errors import NotTreeError
         from dulwich.object_store import tree_lookup_path
         from dulwich.objects import ObjectID
 
         tree = ObjectID(self.read_commit(commit_sha).tree.encode("ascii"))
-        return tree_lookup_path(self.dulwich.object_store.__getitem__, tree, path.encode())
+        try:
+            return tree_lookup_path(self.dulwich.object_store.__getitem__, tree, path.encode())
+        except NotTreeError:
+            raise KeyError(path) from None
 
     def read_file(self, commit_sha: str, path: str) -> Optional[bytes]:
         """The content of `path` in a commit, or None if it is not there as a regular file
