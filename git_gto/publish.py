@@ -27,16 +27,18 @@ def push_remote(ws: "Workspace", name: Optional[str] = None) -> Optional[str]:
     """The remote git would push to: `name` if given, else the current branch's
     `pushRemote`, `remote.pushDefault`, the branch's `remote`, then `origin`; None when that
     remote is not configured."""
-    repo = ws.repo
+    settings = ws.repo.git_config(r"^(branch|remote)\.")  # one `git config`, as git reads it
     if not name:
-        branch = repo.current_branch()
+        branch = ws.repo.current_branch()
         candidates = [
-            repo.config_value("branch", "pushRemote", branch) if branch else None,
-            repo.config_value("remote", "pushDefault"),
-            repo.config_value("branch", "remote", branch) if branch else None,
+            settings.get(f"branch.{branch}.pushremote") if branch else None,
+            settings.get("remote.pushdefault"),
+            settings.get(f"branch.{branch}.remote") if branch else None,
         ]
         name = next((c for c in candidates if c and c != "."), "origin")
-    return name if repo.remote_url(name) is not None else None
+    if name.startswith("-"):
+        raise UsageError(f"--remote takes a remote's name, not '{name}'")
+    return name if f"remote.{name}.url" in settings else None
 
 
 def check_remote(ws: "Workspace", name: Optional[str] = None) -> str:
@@ -65,21 +67,26 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
         return []
     refspecs = [f"refs/tags/{c.tag}:refs/tags/{c.tag}" for c in change.created]
     refspecs += [f":refs/tags/{t}" for t, _ in change.deleted]
-    result = git(ws.repo.location, "push", "--atomic", "--quiet", "--porcelain", remote, *refspecs,
+    atomic = ["--atomic"] if len(refspecs) > 1 else []  # one ref needs no transaction (nor the capability)
+    result = git(ws.repo.location, "push", *atomic, "--quiet", "--porcelain", "--", remote, *refspecs,
                  check=False)
     said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
     if result.returncode == 0:
         return said
     refused = _refusals(result.stdout)
-    if not refused:  # no verdict from the remote: it may have applied the push before breaking off
+    if not refused and not _never_connected(result.stderr):
+        # no verdict from the remote: it may have applied the push before breaking off
         landed = _landed(ws, remote, change)
         if landed:
             return said + [f"git push did not finish ({git_reason(result.stderr)}), but '{remote}' has the "
                            "change: it went through"]
         if landed is None:
+            ws.repo.restore_tags(change.deleted)  # deleting is what can lose data: undo it
+            kept = "; the tags created are kept" if change.created else ""
+            restored = "; the tags deleted are restored" if change.deleted else ""
             raise PushFailed(
-                f"the outcome of the push to '{remote}' is unknown ({git_reason(result.stderr)}); the local "
-                f"tags are kept: check with `git ls-remote {remote} {' '.join(_quoted(change))}`", said)
+                f"the outcome of the push to '{remote}' is unknown ({git_reason(result.stderr)}){kept}"
+                f"{restored}: check with `git ls-remote {remote} {' '.join(_quoted(change))}`", said)
     ws.repo.delete_tags([c.tag for c in change.created])
     ws.repo.restore_tags(change.deleted)
     reasons = sorted(set(refused)) or [git_reason(result.stderr)]
@@ -88,6 +95,16 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
         advice = f" The remote has moved: `git fetch --tags {remote}` and try again."
     raise PushFailed(f"git push to '{remote}' failed: {'; '.join(reasons)}; nothing was changed "
                      f"locally either.{advice}", said)
+
+
+# what git says when the push never reached the remote (nothing can have been applied)
+_NO_CONNECTION = ("Could not read from remote repository", "does not appear to be a git repository",
+                  "unable to access", "Could not resolve host", "Connection refused",
+                  "No such file or directory", "Permission denied (publickey")
+
+
+def _never_connected(stderr: str) -> bool:
+    return any(words in stderr for words in _NO_CONNECTION)
 
 
 def _refusals(porcelain: str) -> List[str]:
@@ -157,7 +174,7 @@ def _commit_index(ws: "Workspace", message: str, remote: Optional[str]) -> None:
     git(location, "add", "--", index_file)
     git(location, "commit", "--quiet", "-m", message, "--", index_file)
     if remote:
-        result = git(location, "push", "--quiet", remote, "HEAD", check=False)
+        result = git(location, "push", "--quiet", "--", remote, "HEAD", check=False)
         if result.returncode != 0:
             said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
             raise PushFailed(f"git push to '{remote}' failed: {git_reason(result.stderr)}", said)

@@ -129,7 +129,7 @@ def test_rejected_push_undoes_the_local_tags(repo, gto, remote, tmp_path, comman
     ok(gto("register", "n"))  # an earlier local tag, not part of the failing command
     before = local_tags(repo)
     repo.commit("ours")
-    refused_after_git(gto(*command), REJECTED, "atomic push failed")
+    refused_after_git(gto(*command), REJECTED, "failed to push some refs")
     assert local_tags(repo) == before
     # atomic: the stage tag did not reach the remote either
     assert remote_tags(repo) == {"m@v0.0.1": theirs}
@@ -321,5 +321,47 @@ def test_a_push_whose_outcome_cannot_be_known_keeps_the_tags_and_says_so(repo, g
     assert result.exit_code == 1
     last = result.stderr.splitlines()[-1]
     assert last.startswith("error: the outcome of the push to 'origin' is unknown ("), result.stderr
-    assert last.endswith("the local tags are kept: check with `git ls-remote origin refs/tags/m@v0.0.1`")
+    assert last.endswith("the tags created are kept: check with `git ls-remote origin refs/tags/m@v0.0.1`")
     assert list(local_tags(repo)) == ["m@v0.0.1"]
+
+
+def test_a_delete_push_to_an_unreachable_remote_keeps_the_tags(repo, gto, pushed):
+    before = local_tags(repo)
+    repo.git("remote", "set-url", "origin", str(repo.path.parent / "gone.git"))
+    result = gto("deprecate", "m", "--delete", "--push")
+    refused_after_git(result, "error: git push to 'origin' failed: ")
+    assert "nothing was changed locally either" in result.stderr.splitlines()[-1]
+    assert local_tags(repo) == before
+
+
+def test_git_c_and_included_config_choose_the_remote(repo, gto_e2e, tmp_path):
+    upstream = tmp_path / "upstream.git"
+    git("init", "-q", "--bare", str(upstream), cwd=tmp_path)
+    repo.commit("first")
+    repo.git("remote", "add", "origin", str(tmp_path / "not-this.git"))
+    included = tmp_path / "team.cfg"
+    included.write_text(f'[remote "upstream"]\n\turl = {upstream}\n')
+    repo.git("config", "include.path", str(included))  # the remote is defined in an included file
+    result = subprocess.run(["git", "-c", "remote.pushDefault=upstream", "gto", "register", "m", "--push"],
+                            cwd=repo.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 0, result.stderr
+    assert "Pushed m@v0.0.1 to upstream" in result.stderr
+    assert git("tag", "-l", cwd=upstream) == "m@v0.0.1"
+
+
+def test_a_remote_name_is_never_an_option(repo, gto, remote):
+    repo.git("config", "remote.--dry-run.url", str(remote))
+    repo.commit("second")
+    refused(gto("register", "m", "--push", "--remote=--dry-run"), 2,
+            "error: --remote takes a remote's name, not '--dry-run'", repo, [])
+
+
+def test_annotate_commit_with_git_dir_from_a_subdirectory(repo, tmp_path):
+    repo.commit("first")
+    sub = repo.path / "sub"
+    sub.mkdir()
+    result = subprocess.run(["git", "--git-dir=../.git", "--work-tree=..", "gto", "annotate", "m", "--type", "model",
+                             "--commit"], cwd=sub, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert result.returncode == 0, result.stderr
+    assert repo.git("log", "-1", "--format=%s") == "Annotate artifact `m` of type `model`"
+    assert repo.git("status", "--porcelain") == "?? sub/" or repo.git("status", "--porcelain") == ""

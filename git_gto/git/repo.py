@@ -109,20 +109,23 @@ class GitRepo:
             for name, sha in self.dulwich.refs.as_dict(b"refs/heads").items()
         }
 
-    def remote_url(self, remote: str) -> Optional[str]:
-        """The URL of a configured remote, None if there is no such remote."""
-        try:
-            value = self.dulwich.get_config().get((b"remote", remote.encode()), b"url")
-        except KeyError:
-            return None
-        return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+    def git_config(self, pattern: str) -> Dict[str, str]:
+        """The settings whose (lower-case) name matches the extended regular expression
+        `pattern`, as git itself reads them (`-c`, includes, every file); the last wins."""
+        from git_gto.git.run import git
 
-    def config_value(self, section: str, key: str, subsection: Optional[str] = None) -> Optional[str]:
-        """A value from git's configuration files as dulwich reads them (None if unset);
-        `branch.<subsection>.remote` and the like with a subsection."""
-        where = (section.encode(), subsection.encode()) if subsection else section.encode()
+        result = git(self.location, "config", "-z", "--get-regexp", pattern, check=False)
+        found: Dict[str, str] = {}
+        for item in result.stdout.split("\0"):
+            key, _, value = item.partition("\n")
+            if key:
+                found[key] = value
+        return found
+
+    def config_value(self, section: str, key: str) -> Optional[str]:
+        """A value from git's configuration files as dulwich reads them (None if unset)."""
         try:
-            value = self.dulwich.get_config_stack().get(where, key.encode())
+            value = self.dulwich.get_config_stack().get(section.encode(), key.encode())
         except KeyError:
             return None
         return value.decode("utf-8") if isinstance(value, bytes) else value

@@ -35,6 +35,10 @@ def environment(location: Optional[Location]) -> Dict[str, str]:
     if location is None or not location.from_environment:
         for var in REPOSITORY_VARIABLES:
             env.pop(var, None)
+    else:  # the user's GIT_DIR and GIT_WORK_TREE, made absolute: git runs in the work tree
+        env["GIT_DIR"] = location.controldir
+        if location.worktree:
+            env["GIT_WORK_TREE"] = location.worktree
     return env
 
 
@@ -42,8 +46,8 @@ def git(location: Optional[Location], *args: str, check: bool = True,
         cwd: Optional[str] = None) -> subprocess.CompletedProcess:
     """Run `git ARGS` for the repository at `location` (None: outside any repository),
     output captured as text. With `check`, a failure raises GitFailed quoting git."""
-    if cwd is None and location is not None and not location.from_environment:
-        cwd = location.worktree or location.controldir
+    if cwd is None and location is not None:
+        cwd = location.worktree or location.controldir  # paths in ARGS are the repository's
     log.info("git %s", " ".join(args))
     result = subprocess.run(
         ["git", *args], cwd=cwd, env=environment(location), stdin=subprocess.DEVNULL,
