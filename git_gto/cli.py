@@ -118,10 +118,9 @@ def cli(ctx: click.Context, verbose: bool, traceback: bool) -> None:
     See `git help gto` for the tag formats, configuration and examples.
     """
     ctx.obj = {"verbose": verbose, "traceback": traceback}
-    if verbose or os.environ.get("GTO_LOG_LEVEL", "").upper() == "DEBUG":
-        import logging
+    from git_gto.output import show_log
 
-        logging.basicConfig(level=logging.INFO, format="git-gto: %(message)s", stream=sys.stderr)
+    show_log(verbose or os.environ.get("GTO_LOG_LEVEL", "").upper() == "DEBUG")
 
 
 def _command_position(argv: List[str]) -> Optional[int]:

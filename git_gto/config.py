@@ -143,7 +143,10 @@ def parse_config(text: bytes, where: str) -> Config:
         if data is not None:
             if not isinstance(data, dict):
                 raise ConfigError(f"Wrong config file '{where}': expected a mapping of settings")
+            overridden = {k.upper() for k in os.environ}
             for key, value in data.items():
+                if f"GTO_{str(key).upper()}" in overridden and str(key).lower() in ENV_KEYS:
+                    continue  # the environment's value counts, whatever the file says
                 try:
                     _apply(config, str(key).lower(), value, f"{where}: '{key}'")
                 except ConfigError as e:

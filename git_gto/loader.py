@@ -43,6 +43,7 @@ class RegistryLoader:
         self._annotated: Dict[str, List[str]] = {}
         self._indexes: Dict[str, Index] = {}
         self._commits: Dict[str, CommitInfo] = {}
+        self.unusable_indexes: List[str] = []  # artifacts.yaml of commits that do not parse
         self._odd_names: List[str] = []
 
     def save(self) -> None:
@@ -72,9 +73,12 @@ class RegistryLoader:
             else:
                 text = self.source.read_file(commit, self.index_file)
                 self.cache.put_commit(key, text)
-            self._indexes[commit] = {} if text is None else parse_index(
-                text, f"{self.index_file} in commit {commit[:7]}"
-            )
+            try:
+                self._indexes[commit] = {} if text is None else parse_index(
+                    text, f"{self.index_file} in commit {commit[:7]}")
+            except ConfigError as e:  # one bad commit must not stop every reader: doctor names it
+                self._indexes[commit] = {}
+                self.unusable_indexes.append(f"{e.message}; its annotations are left out")
         return self._indexes[commit]
 
     def annotated_at(self, name: str) -> Tuple[str, ...]:
@@ -237,8 +241,6 @@ class RegistryLoader:
         for version in list(artifact.versions):
             try:
                 self._add_commit_event(artifact, version)
-            except ConfigError:
-                raise  # a broken artifacts.yaml is reported, as gto does
             except (GtoError, KeyError):
                 continue  # a version on a commit that is not there
 

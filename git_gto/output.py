@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import sys
@@ -57,6 +58,26 @@ def _colour(stream) -> bool:
 def show_emojis(setting: Optional[bool]) -> bool:
     """Emojis when asked (.gto `emojis`, GTO_EMOJIS), else only on a terminal."""
     return sys.stdout.isatty() if setting is None else setting
+
+
+class _LogLines(logging.Formatter):
+    """`warning: ...` for warnings, `git-gto: ...` for what -v explains; shown safely."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = "warning" if record.levelno >= logging.WARNING else "git-gto"
+        return visible(f"{prefix}: {record.getMessage()}")
+
+
+def show_log(verbose: bool) -> None:
+    """Warnings (and with `verbose`, what is being done) of the `git_gto` logger on stderr."""
+    logger = logging.getLogger("git_gto")
+    for old in [h for h in logger.handlers if isinstance(h.formatter, _LogLines)]:
+        logger.removeHandler(old)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_LogLines())
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
 
 
 def print_json(data: Any) -> None:

@@ -342,9 +342,11 @@ def describe(ws: "Workspace", name: str, rev: Optional[str] = None) -> Optional[
 
 
 def problems(ws: "Workspace") -> List[str]:
-    """What `doctor` reports: tags left out of the registry, and inconsistent versions."""
+    """What `doctor` reports: tags left out of the registry, inconsistent versions, and
+    commits whose artifacts.yaml cannot be used."""
     reg = ws.registry
     found = list(reg.skipped) + reg.dangling()
     for artifact in reg.artifacts.values():
+        reg.enrich(artifact)  # reads the artifacts.yaml of each version's commit
         found += rules.inconsistencies(artifact)
-    return found
+    return found + ws.loader.unusable_indexes

@@ -1,6 +1,8 @@
 """Where configuration comes from: `.gto` in the work tree, `.gto` as committed for a bare
 repository, and the keys git-gto honours or refuses; git's own words for a failed checkout."""
 
+import json
+import os
 import subprocess
 
 FAIL = "fatal: internal error"
@@ -49,3 +51,24 @@ def test_annotate_on_a_missing_branch_of_a_remote_says_what_git_said(repo, gto, 
     assert result.stderr == "error: git checkout failed: invalid reference: nosuch\n"
     result = gto("annotate", "m", "-r", f"file://{bare}", "--branch", "--orphan=evil")
     assert (result.exit_code, result.stderr) == (2, "error: --branch takes a branch name, not '--orphan=evil'\n")
+
+
+def test_one_bad_commit_of_artifacts_yaml_is_left_out_and_named_by_doctor(repo, gto):
+    repo.commit("good", {"artifacts.yaml": "m:\n  type: model\n"})
+    assert gto("register", "m").exit_code == 0
+    repo.commit("bad", {"artifacts.yaml": "m:\n  type: model\nnot a name:\n  type: x\n"})
+    shown = gto("show", "--json")
+    assert shown.exit_code == 0 and json.loads(shown.stdout)["m"]["version"] == "v0.0.1"
+    assert gto("check-ref", "m@v0.0.1", "--event").stdout == "registration\n"
+    doctor = gto("doctor")
+    assert doctor.exit_code == 1
+    assert "artifacts.yaml in commit" in doctor.stdout and "its annotations are left out" in doctor.stdout
+
+
+def test_the_environment_overrides_a_bad_setting_of_dot_gto(repo, gto, monkeypatch):
+    """As the README says, GTO_* wins over .gto: a teammate's bad `index:` is no obstacle."""
+    repo.commit("init")
+    (repo.path / ".gto").write_text("index: ../x.yaml\n")
+    assert gto("show").exit_code == 1
+    monkeypatch.setenv("GTO_INDEX", "artifacts.yaml")
+    assert gto("show").exit_code == 0

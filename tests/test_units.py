@@ -189,7 +189,8 @@ def test_config_keys_in_any_case_and_environment_on_top(monkeypatch):
     (b"- a\n", "'.gto': expected a mapping of settings"),
     (b"stages: [\n", "'.gto': not valid YAML"),
 ])
-def test_config_refuses_what_it_cannot_honour(text, message):
+def test_config_refuses_what_it_cannot_honour(text, message, monkeypatch):
+    monkeypatch.delenv("GTO_EMOJIS", raising=False)  # a variable would override the file's key
     refusal(lambda: parse_config(text, ".gto"), message, ConfigError)
 
 
