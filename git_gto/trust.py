@@ -61,6 +61,20 @@ class Trust:
             self._config = git_config(self.repo.location)
         return verify(raw, self._config, self.signers().ssh_text)
 
+    def read_verdicts(self, tags: Dict[str, str]) -> Dict[str, "Verdict"]:
+        """Tag name -> what its signature says (for reads: SSH keys checked against the
+        committed allowed-signers file when there is one, else gpg.ssh.allowedSignersFile)."""
+        from git_gto.git.signing import git_config, verify
+
+        if self._config is None:
+            self._config = git_config(self.repo.location)
+        try:
+            allowed: Optional[bytes] = self.signers().ssh_text or None
+        except P.Violation:
+            allowed = None
+        raw = self.repo.raw_objects(set(tags.values()))
+        return {name: verify(raw[sha][1] if sha in raw else b"", self._config, allowed) for name, sha in tags.items()}
+
     def check_signature(self, stage: str, verdict: "Verdict") -> None:
         principals = self.signers().principals(verdict.format, verdict.key, verdict.principals) if verdict.good else set()
         P.check_signed(self.policy, stage, verdict.good, verdict.reason, verdict.signer or "an unknown key",
