@@ -76,7 +76,10 @@ class Trust:
         return {name: verify(raw[sha][1] if sha in raw else b"", self._config, allowed) for name, sha in tags.items()}
 
     def check_signature(self, stage: str, verdict: "Verdict") -> None:
-        principals = self.signers().principals(verdict.format, verdict.key, verdict.principals) if verdict.good else set()
+        signers = self.signers()
+        principals = signers.principals(verdict.format, verdict.key, verdict.principals) if verdict.good else set()
+        if verdict.unknown_key:  # signed, by a key nobody listed: not an allowed signer
+            P.check_signed(self.policy, stage, True, "", f"key {verdict.key} ({verdict.reason})", set())
         P.check_signed(self.policy, stage, verdict.good, verdict.reason, verdict.signer or "an unknown key",
                        principals)
 

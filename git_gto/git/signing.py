@@ -43,6 +43,7 @@ class Verdict:
     principals: Tuple[str, ...] = ()
     uid: str = ""
     reason: str = ""
+    unknown_key: bool = False  # made by a key the verifier does not know (or list)
 
     @property
     def signer(self) -> str:
@@ -187,7 +188,8 @@ def _gpg_verify(program: str, data: bytes, signature: bytes) -> Verdict:
                        reason="bad signature: the tag was changed after it was signed")
     if "NO_PUBKEY" in status or ("ERRSIG" in status and status["ERRSIG"].split()[5:6] == ["9"]):
         keyid = (status.get("NO_PUBKEY") or status["ERRSIG"]).split()[0]
-        return Verdict(True, False, "openpgp", keyid, reason=f"no public key {keyid} in the keyring")
+        return Verdict(True, False, "openpgp", keyid, reason=f"no public key {keyid} in the keyring",
+                       unknown_key=True)
     for word in ("EXPKEYSIG", "REVKEYSIG"):
         if word in status:
             return Verdict(True, False, "openpgp", status[word].split()[0],
@@ -216,7 +218,8 @@ def _ssh_verify(program: str, data: bytes, signature: bytes, allowed: bytes) -> 
         if principals:
             return Verdict(True, False, "ssh", key, tuple(principals),
                            reason="the key is not valid for git signatures in the allowed-signers file")
-        return Verdict(True, False, "ssh", key, reason=f"the key {key} is not in the allowed-signers file")
+        return Verdict(True, False, "ssh", key, reason=f"the key {key} is not in the allowed-signers file",
+                       unknown_key=True)
 
 
 def _ssh_key(output: bytes) -> str:
