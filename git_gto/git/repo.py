@@ -104,10 +104,14 @@ class GitRepo:
         return self.read_ref("HEAD")
 
     def branches(self) -> Dict[str, str]:
-        return {
-            name.decode(): sha.decode()
-            for name, sha in self.dulwich.refs.as_dict(b"refs/heads").items()
-        }
+        """Branch name -> commit: the packed refs (parsed once) and the loose ones, which win."""
+        names = {n[11:].decode("utf-8", "surrogateescape") for n in self._refs.packed() if n[:11] == b"refs/heads/"}
+        root = os.path.join(self.commondir, "refs", "heads")
+        for directory, _, files in os.walk(root):
+            names.update(os.path.relpath(os.path.join(directory, f), root).replace(os.sep, "/")
+                         for f in files if not f.endswith(".lock"))
+        found = {name: self.read_ref(f"refs/heads/{name}") for name in names}
+        return {name: sha for name, sha in found.items() if sha}
 
     def remote_url(self, remote: str) -> Optional[str]:
         """The URL of a configured remote, None if there is no such remote."""
