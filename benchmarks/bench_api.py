@@ -19,6 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
+from typing import Optional
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MKREPO = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench", "mkrepo.py"))
@@ -40,12 +41,12 @@ def build(workdir: str) -> str:
     return repo
 
 
-def timed(argv, cwd: str, runs: int) -> float:
-    """Median wall time of `runs` runs, after one untimed run."""
+def timed(argv, cwd: str, runs: int, stdin: Optional[bytes] = None) -> float:
+    """Median wall time of `runs` runs (fed `stdin`), after one untimed run."""
     times = []
     for i in range(runs + 1):
         t0 = time.perf_counter()
-        result = subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        result = subprocess.run(argv, cwd=cwd, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         elapsed = time.perf_counter() - t0
         if result.returncode != 0:
             sys.exit(f"fatal: {' '.join(argv)} failed: {result.stderr.decode().strip()}")

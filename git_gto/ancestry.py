@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Set
 from git_gto.git.objects import OBJ_COMMIT, parents
 
 if TYPE_CHECKING:
-    from git_gto.git.repo import GitRepo
+    from git_gto.source import ObjectSource
 
 
-def containing(repo: "GitRepo", commit: str, candidates: Iterable[str]) -> Set[str]:
+def containing(repo: "ObjectSource", commit: str, candidates: Iterable[str]) -> Set[str]:
     """The candidates that have `commit` as an ancestor, or are `commit` (as `git tag
     --contains`). Walks down from every candidate together, never below `commit`, then
     climbs back up from `commit` through the children seen on the way."""

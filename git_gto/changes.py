@@ -14,6 +14,7 @@ from git_gto.errors import GtoError, UsageError
 from git_gto.versions import bump as bump_version
 
 if TYPE_CHECKING:
+    from git_gto.git.signing import Signer
     from git_gto.workspace import Workspace
 
 
@@ -225,6 +226,14 @@ def _after_newest_event(ws: "Workspace", artifact: R.Artifact, change: Change) -
             f"'{artifact.name}' changed in the same second (GIT_COMMITTER_DATE): "
             "this deprecation does not take effect"
         )
+
+
+def check_policy(ws: "Workspace", change: Change, signer: Optional["Signer"]) -> None:
+    """Refuse a change the policy committed on the policy ref forbids (see `trust`)."""
+    from git_gto import trust
+
+    trust.check_write(trust.load(ws.repo), ws.registry, [(c.tag, c.target, c.message) for c in change.created],
+                      [t for t, _ in change.deleted], signer)
 
 
 def check_annotation(ws: "Workspace", name: str, labels: List[str], type_: Optional[str],

@@ -6,11 +6,14 @@ import json
 import os
 import posixpath
 from dataclasses import dataclass
-from typing import Any, List, Optional
+from typing import TYPE_CHECKING, Any, List, Optional
 
 from git_gto.errors import ConfigError
 from git_gto.files import CONFIG_LIMIT, UnsafeFile, read_regular
 from git_gto.tags import is_name
+
+if TYPE_CHECKING:
+    from git_gto.policy import Policy
 
 CONFIG_FILE = ".gto"
 DEFAULT_INDEX = "artifacts.yaml"
@@ -26,6 +29,7 @@ class Config:
     types: Optional[List[str]] = None
     index: str = DEFAULT_INDEX
     emojis: Optional[bool] = None  # None: on a terminal only
+    policy: Optional["Policy"] = None  # `policy:` (it counts as committed on the policy ref)
 
 
 def _as_bool(value: Any, where: str) -> bool:
@@ -70,6 +74,10 @@ def _apply(config: Config, key: str, value: Any, where: str) -> None:
         config.index = _as_index_path(value, where)
     elif key == "emojis":
         config.emojis = _as_bool(value, where)
+    elif key == "policy":
+        from git_gto.policy import parse
+
+        config.policy = parse(value, where)
     elif key in UNSUPPORTED:
         raise ConfigError(f"{where}: not supported by git-gto ({UNSUPPORTED[key]})")
     else:

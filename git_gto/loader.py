@@ -7,7 +7,7 @@ import logging
 import marshal
 import os
 import re
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 from git_gto import registry as R
 from git_gto import tags as T
@@ -236,6 +236,14 @@ class RegistryLoader:
         for commit in self._annotated.get(name, ()):
             self._add_commit_event(artifact, artifact.version_at(commit))
         return artifact
+
+    def build_without(self, name: str, tags: Iterable[str]) -> R.Artifact:
+        """The artifact as if these tags of it did not exist (to judge one of its events
+        against all the others)."""
+        self.registry()
+        shard = self.cache.shards.get(name)
+        left_out = set(tags)
+        return R.artifact_from_entries(name, [e for e in (shard.entries if shard else ()) if e[2] not in left_out])
 
     def enrich(self, artifact: R.Artifact) -> None:
         for version in list(artifact.versions):

@@ -68,6 +68,10 @@ def push_options(command):
     return click.option(
         "--push", is_flag=True, help="Push the tag(s) to the remote in one atomic `git push`.",
     )(command)
+sign_option = click.option(
+    "-s", "--sign/--no-sign", "sign", default=None,
+    help="Sign the tag(s) as `git tag -s` does (gpg.format, user.signingKey); default: tag.gpgSign.",
+)
 simple_option = click.option(
     "--simple", type=click.Choice(["auto", "true", "false"]), default="auto", show_default=True,
     help="Tag form: 'true' without the #N counter, 'false' with it, 'auto' the usual one.",

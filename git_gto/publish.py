@@ -50,17 +50,24 @@ def check_remote(ws: "Workspace", name: Optional[str] = None) -> str:
     return remote
 
 
-def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[str] = None) -> List[str]:
-    """Write the change locally, then push it in one atomic `git push`; undo the local
-    part when the remote refused it. Validation happens before anything is written.
+def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[str] = None,
+          sign: Optional[bool] = None) -> List[str]:
+    """Write the change locally (its tags signed for `sign`, or as `tag.gpgSign` says when
+    None), then push it in one atomic `git push`; undo the local part when the remote
+    refused it. Validation (the policy included) happens before anything is written.
     Returns what git said while pushing (hooks, `remote:` lines), for the user."""
+    from git_gto.changes import check_policy
+    from git_gto.git.signing import git_config, signer
+
     push = pushes(ws, push)
     remote = check_remote(ws, remote_name) if push else None
     for c in change.created:
         if ws.repo.has_tag(c.tag):
             raise GtoError(f"tag '{c.tag}' already exists")
+    by = signer(git_config(ws.repo.location), ws.repo.tagger(), sign) if change.created else None
+    check_policy(ws, change, by)
     if change.created:
-        ws.repo.create_tags([NewTag(c.tag, c.target, c.message) for c in change.created])
+        ws.repo.create_tags([NewTag(c.tag, c.target, c.message) for c in change.created], by)
     if change.deleted:
         ws.repo.delete_tags([t for t, _ in change.deleted])
     if remote is None:

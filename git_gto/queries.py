@@ -4,7 +4,7 @@ in, plain data out (rendering is `views` and `output`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from git_gto import registry as R
 from git_gto import rules
@@ -13,6 +13,7 @@ from git_gto.errors import GtoError, UsageError
 
 if TYPE_CHECKING:
     from git_gto.changes import Created
+    from git_gto.git.signing import Verdict
     from git_gto.index import Annotation
     from git_gto.workspace import Workspace
 
@@ -341,12 +342,23 @@ def describe(ws: "Workspace", name: str, rev: Optional[str] = None) -> Optional[
     return ws.index_at(commit).get(name)
 
 
+def signatures(ws: "Workspace", tags: Iterable[Optional[str]]) -> Dict[str, "Verdict"]:
+    """Tag name -> what its signature says (only for --verify: it runs gpg or ssh-keygen)."""
+    from git_gto import trust
+
+    refs = ws.repo.tag_refs()
+    return trust.load(ws.repo).read_verdicts({t: refs[t] for t in tags if t and t in refs})
+
+
 def problems(ws: "Workspace") -> List[str]:
     """What `doctor` reports: tags left out of the registry, inconsistent versions, and
-    commits whose artifacts.yaml cannot be used."""
+    commits whose artifacts.yaml cannot be used, and events on protected stages whose
+    signature the policy does not accept."""
+    from git_gto.trust import policy_problems
+
     reg = ws.registry
     found = list(reg.skipped) + reg.dangling()
     for artifact in reg.artifacts.values():
         reg.enrich(artifact)  # reads the artifacts.yaml of each version's commit
         found += rules.inconsistencies(artifact)
-    return found + ws.loader.unusable_indexes
+    return found + ws.loader.unusable_indexes + policy_problems(ws.repo)

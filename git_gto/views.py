@@ -10,6 +10,7 @@ from git_gto.registry import COMMIT, Artifact, Event, Version, VStage
 from git_gto.tags import is_hexsha
 
 if TYPE_CHECKING:
+    from git_gto.git.signing import Verdict
     from git_gto.queries import ArtifactSummary, VersionRows
 
 _ZONES: Dict[int, dt.timezone] = {}
@@ -134,6 +135,37 @@ def history_json(e: Event) -> Dict[str, Any]:
 
 def history_row(e: Event) -> List[Optional[str]]:
     return [human_time(e), e.artifact, e.kind, short(e.version), e.stage, e.commit[:7], e.ref]
+
+
+def signature_json(v: Optional["Verdict"]) -> Dict[str, Any]:
+    """The fields --verify adds to an event: who signed it, and whether it verifies."""
+    if v is None or not v.signed:
+        return {"signer": None, "signing_key": None, "verified": False,
+                "signature_problem": v.reason if v else "not a tag"}
+    return {"signer": v.signer or None, "signing_key": v.key or None, "verified": v.good,
+            "signature_problem": None if v.good else v.reason}
+
+
+def signature_cell(v: Optional["Verdict"]) -> str:
+    """The `signature` column of --verify."""
+    if v is None or not v.signed:
+        return "unsigned"
+    return f"{'verified' if v.good else 'NOT verified'}: {v.signer or v.key or v.reason}"
+
+
+def add_signatures(data: Any, verdicts: Dict[str, "Verdict"], key: str = "tag") -> Any:
+    """Add signature_json's fields to every event (a dict naming a tag under `key`) in a
+    JSON document, in place."""
+    if isinstance(data, list):
+        for item in data:
+            add_signatures(item, verdicts, key)
+    elif isinstance(data, dict):
+        if isinstance(data.get(key), str) and data.get("event") != "commit":
+            data.update(signature_json(verdicts.get(data[key])))
+        for value in data.values():
+            if isinstance(value, (list, dict)):
+                add_signatures(value, verdicts, key)
+    return data
 
 
 HISTORY_HEADERS = ["timestamp", "artifact", "event", "version", "stage", "commit", "ref"]

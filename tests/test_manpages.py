@@ -86,13 +86,17 @@ def sections(path: Path) -> Dict[str, str]:
 def options(command: click.Command) -> Set[str]:
     """The option strings a user can type, hidden ones and the help option left out."""
     ctx = click.Context(command, info_name=command.name, **cli.CONTEXT)  # click caches the help option
-    return {
+    found = {
         opt
         for param in command.get_params(ctx)
         if isinstance(param, click.Option) and not param.hidden
         and not set(param.opts) & set(ctx.help_option_names)
         for opt in param.opts + param.secondary_opts
     }
+    if isinstance(command, click.Group) and command is not cli.cli:  # `hook install`: one page
+        for sub in command.commands.values():
+            found |= options(sub)
+    return found
 
 
 PAGES = [pytest.param(OVERVIEW, cli.cli, id="git-gto")] + [

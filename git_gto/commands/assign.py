@@ -6,7 +6,7 @@ import click
 
 from git_gto.options import (
     complete_refs, complete_stages, complete_versions, force_option, message_option, name_argument,
-    push_options, repo_option, simple_option,
+    push_options, repo_option, sign_option, simple_option,
 )
 
 
@@ -21,9 +21,10 @@ from git_gto.options import (
 @simple_option
 @force_option
 @push_options
+@sign_option
 @click.option("--sr", "--skip-registration", "skip_registration", is_flag=True,
               help="Do not register a version at REF; assign the commit itself.")
-def command(repo, name, ref, version, stage, message, simple, force, push, remote, skip_registration):
+def command(repo, name, ref, version, stage, message, simple, force, push, remote, sign, skip_registration):
     """Assign STAGE to a version of NAME: the one at REF (default HEAD, registered on the
     way if needed) or the one given by --version. Tag: NAME#STAGE#N."""
     from git_gto import changes
@@ -35,4 +36,4 @@ def command(repo, name, ref, version, stage, message, simple, force, push, remot
             ws, name, stage, ref=ref, version=version, message=message, simple=simple,
             force=force, skip_registration=skip_registration,
         )
-        apply_and_report(ws, change, push, remote)
+        apply_and_report(ws, change, push, remote, sign)

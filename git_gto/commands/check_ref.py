@@ -15,24 +15,32 @@ from git_gto.options import complete_tags, json_option, repo_option
 @click.option("--version", "show_version", is_flag=True, help="Print only the version.")
 @click.option("--event", "show_event", is_flag=True, help="Print only the event kind.")
 @click.option("--stage", "show_stage", is_flag=True, help="Print only the stage.")
-def command(repo, ref, as_json, show_name, show_version, show_event, show_stage):
+@click.option("--verify", is_flag=True,
+              help="Also check the tag's signature; exit 1 when it is unsigned or does not verify.")
+def command(repo, ref, as_json, show_name, show_version, show_event, show_stage, verify):
     """Tell which registry event a tag (REF or refs/tags/REF) records.
 
     Prints nothing, successfully, when REF is not a GTO tag.
     """
     from git_gto import output, queries, views
-    from git_gto.errors import UsageError
+    from git_gto.errors import GtoError, UsageError
     from git_gto.workspace import Workspace
 
     if sum([as_json, show_name, show_version, show_event, show_stage]) > 1:
         raise UsageError("Only one output formatting flag is allowed")
     with Workspace(repo) as ws:
         events = queries.check_ref(ws, ref)
+        verdict = queries.signatures(ws, [events[0].tag]).get(events[0].tag or "") if events and verify else None
     if not events:
         return
     event = events[0]
+    if verdict is not None and not verdict.good:
+        raise GtoError(f"tag '{event.tag}' does not verify: {verdict.reason}")
+    if verdict is not None:
+        output.message(f"Good {verdict.format} signature by {verdict.signer} ({verdict.key})")
     if as_json:
-        output.print_json(views.check_ref_json(event))
+        data = views.check_ref_json(event)
+        output.print_json(data if verdict is None else {**data, **views.signature_json(verdict)})
     elif show_name:
         output.print_lines([event.artifact])
     elif show_version:

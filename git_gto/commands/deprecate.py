@@ -6,7 +6,7 @@ import click
 
 from git_gto.options import (
     complete_refs, complete_stages, complete_versions, force_option, message_option,
-    name_argument, push_options, repo_option, simple_option,
+    name_argument, push_options, repo_option, sign_option, simple_option,
 )
 
 
@@ -22,7 +22,8 @@ from git_gto.options import (
 @force_option
 @click.option("-d", "--delete", is_flag=True, help="Delete the tags instead of adding one.")
 @push_options
-def command(repo, name, version, stage, ref, message, simple, force, delete, push, remote):
+@sign_option
+def command(repo, name, version, stage, ref, message, simple, force, delete, push, remote, sign):
     """Deprecate an artifact, deregister a version, or unassign a stage.
 
     NAME: deprecate the artifact (NAME@deprecated). NAME VERSION: deregister the version
@@ -43,4 +44,4 @@ def command(repo, name, version, stage, ref, message, simple, force, delete, pus
             change = changes.plan_deregister(ws, name, version, **common)
         else:
             change = changes.plan_deprecate(ws, name, ref=ref, **common)
-        apply_and_report(ws, change, push, remote)
+        apply_and_report(ws, change, push, remote, sign)

@@ -20,8 +20,9 @@ EVENTS = ("registration", "deregistration", "assignment", "unassignment", "depre
               help="Only assignments and unassignments of STAGE.")
 @click.option("--author", default=None, metavar="PATTERN",
               help="Only events whose tagger (\"Name <email>\") matches the regular expression.")
+@click.option("--verify", is_flag=True, help="Add who signed each event and whether it verifies.")
 def command(repo, name, all_branches, all_commits, as_json, plain, ascending, since, until, events,
-            stage, author):
+            stage, author, verify):
     """Show the journal of registrations, assignments and deprecations, newest first.
 
     NAME may be an artifact, NAME@vX.Y.Z, NAME@latest or NAME#STAGE.
@@ -36,7 +37,13 @@ def command(repo, name, all_branches, all_commits, as_json, plain, ascending, si
     with Workspace(repo, scope_of(all_branches, all_commits)) as ws:
         found = queries.history(ws, name, ascending, since=since, until=until, events=events,
                                 stage=stage, author=author)
+        verdicts = queries.signatures(ws, [e.tag for e in found]) if verify else None
         if as_json:
-            output.print_json_list(views.history_json(e) for e in found)
-        else:
+            rows = (views.history_json(e) for e in found)
+            output.print_json_list(rows if verdicts is None else (views.add_signatures(r, verdicts, "ref") for r in rows))
+        elif verdicts is None:
             output.print_table(views.HISTORY_HEADERS, [views.history_row(e) for e in found], plain)
+        else:
+            output.print_table(views.HISTORY_HEADERS + ["signature"], [
+                views.history_row(e) + [views.signature_cell(verdicts.get(e.tag or ""))] for e in found
+            ], plain)

@@ -6,7 +6,7 @@ import click
 
 from git_gto.options import (
     complete_refs, force_option, message_option, name_argument, push_options, repo_option,
-    simple_option,
+    sign_option, simple_option,
 )
 
 
@@ -22,7 +22,8 @@ from git_gto.options import (
 @click.option("--bump-minor", is_flag=True, help="Register the next minor version.")
 @click.option("--bump-patch", is_flag=True, help="Register the next patch version (the default).")
 @push_options
-def command(repo, name, ref, version, message, simple, force, bump_major, bump_minor, bump_patch, push, remote):
+@sign_option
+def command(repo, name, ref, version, message, simple, force, bump_major, bump_minor, bump_patch, push, remote, sign):
     """Register a version of artifact NAME at REF (default HEAD) with a tag NAME@vX.Y.Z."""
     from git_gto import changes
     from git_gto.commands._writing import apply_and_report
@@ -34,4 +35,4 @@ def command(repo, name, ref, version, message, simple, force, bump_major, bump_m
             ws, name, ref, version=version, message=message, simple=simple, force=force,
             bump=bumps[0] if bumps else None, bumps_given=len(bumps),
         )
-        apply_and_report(ws, change, push, remote)
+        apply_and_report(ws, change, push, remote, sign)

@@ -22,9 +22,11 @@ from git_gto.options import read_options
               help="Show N versions in each stage; -1 for all (applied after --av).")
 @click.option("--sort", type=click.Choice(["timestamp", "semver"]), default="timestamp", show_default=True,
               help="Which version a stage shows first: the latest assigned, or the greatest.")
+@click.option("--verify", is_flag=True,
+              help="With NAME: add who signed each event and whether it verifies.")
 def command(repo, name, all_branches, all_commits, as_json, plain, show_name, show_version,
             show_stage, show_ref, registered_only, deprecated, assignments_per_version,
-            versions_per_stage, sort):
+            versions_per_stage, sort, verify):
     """Show the registry, the versions of an artifact, or what a shortcut selects.
 
     NAME may be an artifact, NAME@latest (or @greatest), NAME@vX.Y.Z or NAME#STAGE.
@@ -38,6 +40,8 @@ def command(repo, name, all_branches, all_commits, as_json, plain, show_name, sh
     if sum([as_json, plain, *columns.values()]) > 1:
         raise UsageError("Only one output format allowed")
     column = next((c for c, on in columns.items() if on), None)
+    if verify and (not name or column):
+        raise UsageError("--verify goes with NAME, and a table or --json")
     limits = dict(registered_only=registered_only, deprecated=deprecated,
                   assignments_per_version=assignments_per_version,
                   versions_per_stage=versions_per_stage, sort=sort)
@@ -57,10 +61,17 @@ def command(repo, name, all_branches, all_commits, as_json, plain, show_name, sh
                 output.print_table(views.registry_headers(stages), table, plain)
             return
         artifact, versions = queries.show_versions(ws, name, **limits)
+        verdicts = queries.signatures(ws, [e.tag for v, _ in versions for e in v.events()]) if verify else None
         if as_json:
-            output.print_json([views.version_json(v, stages) for v, stages in versions])
+            data = [views.version_json(v, stages) for v, stages in versions]
+            output.print_json(data if verdicts is None else views.add_signatures(data, verdicts))
             return
         table = views.version_rows(artifact, versions)
+        if verdicts is not None:
+            output.print_table(views.VERSION_HEADERS + ["signature"], [
+                row + [views.signature_cell(verdicts.get(row[4] or ""))] for row in table
+            ], plain)
+            return
         if column == "name":
             if table:
                 raise UsageError("Cannot apply --name")

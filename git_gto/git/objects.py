@@ -92,6 +92,33 @@ def split_object(raw: bytes) -> Tuple[Dict[bytes, bytes], bytes]:
     return headers, body
 
 
+# what begins a signature appended to a tag's message (git's gpg-interface.c)
+SIGNATURE_STARTS = (b"-----BEGIN PGP SIGNATURE-----", b"-----BEGIN PGP MESSAGE-----",
+                    b"-----BEGIN SSH SIGNATURE-----", b"-----BEGIN SIGNED MESSAGE-----")
+
+
+def split_signature(raw: bytes) -> Tuple[bytes, bytes]:
+    """(payload, signature) of a tag object; the signature is b"" when unsigned. As git,
+    the signature begins at the last line that starts one."""
+    at = -1
+    pos = 0
+    while pos < len(raw):
+        if raw.startswith(SIGNATURE_STARTS, pos):
+            at = pos
+        newline = raw.find(b"\n", pos)
+        if newline < 0:
+            break
+        pos = newline + 1
+    if at < 0 or b"\n\n" not in raw[:at + 1]:  # a signature is in the message, after the headers
+        return raw, b""
+    return raw[:at], raw[at:]
+
+
+def strip_signature(message: bytes) -> bytes:
+    """A tag message without the signature git appends to it."""
+    return split_signature(b"\n\n" + message)[0][2:]
+
+
 _SHA = re.compile(rb"[0-9a-f]{40}")
 _TAG_HEAD = re.compile(
     rb"object ([0-9a-f]{40})\ntype (\w+)\ntag [^\n]*\ntagger ([^<\n]*?) ?<([^>\n]*)> (\d+) ([+-])(\d\d)(\d\d)\n\n"
@@ -108,13 +135,20 @@ def parse_tag_object(ref: str, sha: str, raw: bytes) -> TagObject:
         return TagObject(
             ref, sha, target.decode("ascii"), TYPE_NAMES.get(type_name, 0),
             Identity(name.decode("utf-8", "replace"), email.decode("utf-8", "replace"), int(epoch), offset),
-            raw[m.end():].decode("utf-8", "replace").strip(),
+            _message(raw[m.end():]),
         )
     headers, body = split_object(raw)
     tagger = parse_identity(headers[b"tagger"]) if b"tagger" in headers else None
     return TagObject(ref, sha, object_id(headers.get(b"object", b"")),
                      TYPE_NAMES.get(headers.get(b"type", b""), 0), tagger,
-                     body.decode("utf-8", "replace").strip())
+                     _message(body))
+
+
+def _message(body: bytes) -> str:
+    """A tag's message as text, without its signature (as gto shows it)."""
+    if b"-----BEGIN " in body:
+        body = strip_signature(body)
+    return body.decode("utf-8", "replace").strip()
 
 
 def parse_commit(sha: str, raw: bytes) -> CommitInfo:

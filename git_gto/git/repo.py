@@ -10,7 +10,7 @@ import struct
 import time
 import zlib
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.git import refs as R
@@ -20,6 +20,9 @@ from git_gto.git.objects import (
     split_object, tag_target,
 )
 from git_gto.tags import is_hexsha
+
+if TYPE_CHECKING:
+    from git_gto.git.signing import Signer
 
 
 @dataclass(frozen=True)
@@ -104,10 +107,14 @@ class GitRepo:
         return self.read_ref("HEAD")
 
     def branches(self) -> Dict[str, str]:
-        return {
-            name.decode(): sha.decode()
-            for name, sha in self.dulwich.refs.as_dict(b"refs/heads").items()
-        }
+        """Branch name -> commit: the packed refs (parsed once) and the loose ones, which win."""
+        names = {n[11:].decode("utf-8", "surrogateescape") for n in self._refs.packed() if n[:11] == b"refs/heads/"}
+        root = os.path.join(self.commondir, "refs", "heads")
+        for directory, _, files in os.walk(root):
+            names.update(os.path.relpath(os.path.join(directory, f), root).replace(os.sep, "/")
+                         for f in files if not f.endswith(".lock"))
+        found = {name: self.read_ref(f"refs/heads/{name}") for name in names}
+        return {name: sha for name, sha in found.items() if sha}
 
     def git_config(self, pattern: str) -> Dict[str, str]:
         """The settings whose (lower-case) name matches the extended regular expression
@@ -273,9 +280,12 @@ class GitRepo:
 
         return tagger(self.config_value)
 
-    def create_tags(self, tags: List[NewTag]) -> None:
-        """Create annotated tags, all or none: any existing name makes the whole call fail."""
-        from dulwich.objects import Commit, Tag
+    def create_tags(self, tags: List[NewTag], signer: Optional["Signer"] = None) -> None:
+        """Create annotated tags (signed by `signer`, as `git tag -s`), all or none: any
+        existing name makes the whole call fail."""
+        from dulwich.objects import Tag
+
+        from git_gto.git.signing import tag_object
         from dulwich.refs import Ref, check_ref_format
 
         for tag in tags:
@@ -286,14 +296,8 @@ class GitRepo:
         identity = self.tagger()
         objects = []
         for tag in tags:
-            obj = Tag()
-            obj.name = tag.name.encode()
-            obj.object = (Commit, tag.target.encode())
-            obj.tagger = f"{identity.name} <{identity.email}>".encode()
-            obj.tag_time = identity.time
-            obj.tag_timezone = identity.offset
-            obj.message = tag.message.encode() + b"\n"
-            objects.append(obj)
+            raw = tag_object(tag.name, tag.target, identity, tag.message, signer)
+            objects.append(Tag.from_raw_string(Tag.type_num, raw))
         store = self.dulwich.object_store
         for obj in objects:
             _add_object(store, obj)

@@ -1,0 +1,244 @@
+"""Signed tags as git writes and reads them: the tag object's bytes (`git tag -s` layout),
+signing with the program git's configuration names (gpg for openpgp, ssh-keygen for ssh),
+and verifying a signature with the same programs."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
+
+from git_gto.errors import GtoError
+from git_gto.git.objects import Identity, split_signature
+
+if TYPE_CHECKING:
+    from git_gto.git.discover import Location
+
+ConfigValue = Callable[..., Optional[str]]  # (section, key, subsection=None) -> value
+FORMATS = ("openpgp", "ssh")
+TRUE_WORDS = ("true", "yes", "on", "1")
+
+
+@dataclass(frozen=True)
+class Signer:
+    """How to sign: `format` openpgp or ssh, the program, and user.signingKey."""
+
+    format: str
+    program: str
+    key: Optional[str]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a tag's signature says. `good`: it verifies; `key`: the key's fingerprint
+    (OpenPGP primary key, or SSH SHA256:...); `principals`: who the allowed-signers file
+    says holds an SSH key; `uid`: the OpenPGP user id; `reason`: why it does not verify."""
+
+    signed: bool
+    good: bool = False
+    format: str = ""
+    key: str = ""
+    principals: Tuple[str, ...] = ()
+    uid: str = ""
+    reason: str = ""
+    unknown_key: bool = False  # made by a key the verifier does not know (or list)
+
+    @property
+    def signer(self) -> str:
+        """Who signed, in words: the principal(s) or user id, else the key."""
+        return ", ".join(self.principals) or self.uid or self.key
+
+
+def git_config(location: Optional["Location"]) -> ConfigValue:
+    """Signing settings as git reads them (`git -c`, includes, conditional includes): one
+    `git config` run; returns a lookup (section, key, subsection=None) -> value."""
+    from git_gto.git.run import git
+
+    result = git(location, "config", "-z", "--get-regexp", r"^(tag\.gpgsign|user\.signingkey|gpg\..*)$",
+                 check=False)
+    values: Dict[str, str] = {}
+    for item in result.stdout.split("\0"):
+        key, _, value = item.partition("\n")
+        if key:
+            values[key.lower()] = value  # the last one wins, as git's --get
+    return lambda section, key, subsection=None: values.get(
+        ".".join(p for p in (section, subsection, key) if p).lower())
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+def signer(config_value: ConfigValue, identity: Identity, sign: Optional[bool]) -> Optional[Signer]:
+    """Who signs new tags: `sign` True/False from --sign/--no-sign, None: `tag.gpgSign`.
+    None when tags are not signed."""
+    if sign is None:
+        sign = (config_value("tag", "gpgSign") or "").strip().lower() in TRUE_WORDS
+    if not sign:
+        return None
+    fmt = (config_value("gpg", "format") or "openpgp").strip().lower()
+    if fmt not in FORMATS:
+        raise GtoError(f"cannot sign: gpg.format '{fmt}' is not supported by git-gto (openpgp or ssh)")
+    key = config_value("user", "signingKey") or None
+    if fmt == "ssh":
+        program = config_value("gpg", "program", "ssh") or "ssh-keygen"
+        if not key:
+            raise GtoError("cannot sign: user.signingKey is not set (gpg.format=ssh needs the key)")
+    else:
+        program = config_value("gpg", "program", "openpgp") or config_value("gpg", "program") or "gpg"
+        key = key or f"{identity.name} <{identity.email}>"  # as git: the committer's identity
+    return Signer(fmt, program, key)
+
+
+def payload(name: str, target: str, identity: Identity, message: str) -> bytes:
+    """The bytes of an unsigned annotated tag of a commit, as `git tag -a -m` writes them."""
+    sign = "-" if identity.offset < 0 else "+"
+    minutes = abs(identity.offset) // 60
+    tagger = f"{identity.name} <{identity.email}> {identity.time} {sign}{minutes // 60:02d}{minutes % 60:02d}"
+    return (f"object {target}\ntype commit\ntag {name}\ntagger {tagger}\n\n".encode()
+            + message.encode() + b"\n")
+
+
+def tag_object(name: str, target: str, identity: Identity, message: str,
+               by: Optional[Signer]) -> bytes:
+    """The tag object's bytes: `git tag -a` layout, signed by `by` (as `git tag -s`)."""
+    data = payload(name, target, identity, message)
+    return data + sign(by, data) if by is not None else data
+
+
+def sign(by: Signer, data: bytes) -> bytes:
+    """The signature git would append to `data`."""
+    if by.format == "ssh":
+        return _ssh_sign(by, data)
+    result = _run([by.program, "--status-fd=2", "-bsau", by.key or ""], data, "sign")
+    if result.returncode != 0 or b"\n[GNUPG:] SIG_CREATED " not in b"\n" + result.stderr:
+        raise GtoError(f"cannot sign the tag: {by.program} failed: {_last_line(result.stderr)}")
+    return result.stdout
+
+
+def _ssh_sign(by: Signer, data: bytes) -> bytes:
+    key = by.key or ""
+    with tempfile.TemporaryDirectory(prefix="git-gto-sign-") as tmp:
+        buffer = os.path.join(tmp, "buffer")
+        with open(buffer, "wb") as f:
+            f.write(data)
+        args = [by.program, "-Y", "sign", "-n", "git"]
+        if key.startswith("key::") or key.startswith("ssh-"):  # a literal public key: the agent signs
+            keyfile = os.path.join(tmp, "key.pub")
+            with open(keyfile, "w") as f:
+                f.write(key.removeprefix("key::") + "\n")
+            args += ["-U", "-f", keyfile]
+        else:
+            args += ["-f", os.path.expanduser(key)]
+        result = _run(args + [buffer], b"", "sign")
+        if result.returncode != 0 or not os.path.exists(buffer + ".sig"):
+            raise GtoError(f"cannot sign the tag: {by.program} failed: {_last_line(result.stderr)}")
+        with open(buffer + ".sig", "rb") as f:
+            return f.read()
+
+
+# -- reading ----------------------------------------------------------------------------------
+
+def verify(raw: bytes, config_value: ConfigValue, allowed_signers: Optional[bytes] = None) -> Verdict:
+    """Does the signature of a tag object (its raw bytes) verify? OpenPGP with the gpg
+    program and keyring git would use; SSH against `allowed_signers` (the file's content),
+    else the file of gpg.ssh.allowedSignersFile."""
+    data, signature = split_signature(raw)
+    if not signature:
+        return Verdict(signed=False, reason="the tag is not signed")
+    if signature.startswith(b"-----BEGIN SSH SIGNATURE-----"):
+        program = config_value("gpg", "program", "ssh") or "ssh-keygen"
+        if allowed_signers is None:
+            path = config_value("gpg", "allowedSignersFile", "ssh")
+            allowed_signers = _read_allowed(path) if path else None
+        if allowed_signers is None:
+            return Verdict(True, format="ssh", reason="no allowed-signers file to check an SSH signature "
+                           "against (the policy's allowed_signers, or gpg.ssh.allowedSignersFile)")
+        return _ssh_verify(program, data, signature, allowed_signers)
+    program = config_value("gpg", "program", "openpgp") or config_value("gpg", "program") or "gpg"
+    return _gpg_verify(program, data, signature)
+
+
+def _read_allowed(path: str) -> Optional[bytes]:
+    try:
+        with open(os.path.expanduser(path), "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _gpg_verify(program: str, data: bytes, signature: bytes) -> Verdict:
+    with tempfile.NamedTemporaryFile(prefix="git-gto-sig-") as sig:
+        sig.write(signature)
+        sig.flush()
+        result = _run([program, "--status-fd=1", "--verify", sig.name, "-"], data, "verify")
+    status: Dict[str, str] = {}
+    for line in result.stdout.decode("utf-8", "replace").splitlines():
+        if line.startswith("[GNUPG:] "):
+            word, _, rest = line[9:].partition(" ")
+            status.setdefault(word, rest)
+    if "VALIDSIG" in status and "GOODSIG" in status:
+        fields = status["VALIDSIG"].split()
+        uid = status["GOODSIG"].partition(" ")[2]
+        if "EXPKEYSIG" in status or "REVKEYSIG" in status:
+            return Verdict(True, False, "openpgp", fields[-1], uid=uid, reason="the key has expired or was revoked")
+        return Verdict(True, True, "openpgp", fields[-1], uid=uid)
+    if "BADSIG" in status:
+        return Verdict(True, False, "openpgp", uid=status["BADSIG"].partition(" ")[2],
+                       reason="bad signature: the tag was changed after it was signed")
+    if "NO_PUBKEY" in status or ("ERRSIG" in status and status["ERRSIG"].split()[5:6] == ["9"]):
+        keyid = (status.get("NO_PUBKEY") or status["ERRSIG"]).split()[0]
+        return Verdict(True, False, "openpgp", keyid, reason=f"no public key {keyid} in the keyring",
+                       unknown_key=True)
+    for word in ("EXPKEYSIG", "REVKEYSIG"):
+        if word in status:
+            return Verdict(True, False, "openpgp", status[word].split()[0],
+                           reason="the key has expired or was revoked")
+    return Verdict(True, False, "openpgp", reason=f"{program} could not verify it: {_last_line(result.stderr)}")
+
+
+def _ssh_verify(program: str, data: bytes, signature: bytes, allowed: bytes) -> Verdict:
+    with tempfile.TemporaryDirectory(prefix="git-gto-verify-") as tmp:
+        sig, signers = os.path.join(tmp, "sig"), os.path.join(tmp, "allowed_signers")
+        with open(sig, "wb") as f:
+            f.write(signature)
+        with open(signers, "wb") as f:
+            f.write(allowed)
+        found = _run([program, "-Y", "find-principals", "-f", signers, "-s", sig], b"", "verify")
+        principals = [p for p in found.stdout.decode("utf-8", "replace").split() if p] if found.returncode == 0 else []
+        for principal in principals:
+            result = _run([program, "-Y", "verify", "-n", "git", "-f", signers, "-I", principal, "-s", sig],
+                          data, "verify")
+            if result.returncode == 0:
+                return Verdict(True, True, "ssh", _ssh_key(result.stdout), tuple(principals))
+        check = _run([program, "-Y", "check-novalidate", "-n", "git", "-s", sig], data, "verify")
+        key = _ssh_key(check.stdout)
+        if check.returncode != 0:
+            return Verdict(True, False, "ssh", key, reason="bad signature: the tag was changed after it was signed")
+        if principals:
+            return Verdict(True, False, "ssh", key, tuple(principals),
+                           reason="the key is not valid for git signatures in the allowed-signers file")
+        return Verdict(True, False, "ssh", key, reason=f"the key {key} is not in the allowed-signers file",
+                       unknown_key=True)
+
+
+def _ssh_key(output: bytes) -> str:
+    """The `SHA256:...` fingerprint ssh-keygen names in its "Good signature" line."""
+    words = output.decode("utf-8", "replace").split()
+    return next((w for w in words if w.startswith("SHA256:")), "")
+
+
+def _run(args: List[str], stdin: bytes, what: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(args, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except FileNotFoundError:
+        raise GtoError(f"cannot {what} the tag: '{args[0]}' is not installed (see gpg.program, "
+                       "gpg.ssh.program)") from None
+    except OSError as e:
+        raise GtoError(f"cannot {what} the tag: cannot run '{args[0]}': {e.strerror}") from None
+
+
+def _last_line(stderr: bytes) -> str:
+    lines = [l.strip() for l in stderr.decode("utf-8", "replace").splitlines()
+             if l.strip() and not l.startswith("[GNUPG:]")]
+    return lines[-1] if lines else "no reason given"
