@@ -64,10 +64,10 @@ def _open(repo: Repo, all_branches: bool = False, all_commits: bool = False) -> 
 
 # -- reading ----------------------------------------------------------------------------------
 
-def show(repo: Repo, name: Optional[str] = None, all_branches: bool = False, all_commits: bool = False,
-         truncate_hexsha: bool = False, registered_only: bool = False, deprecated: bool = False,
-         assignments_per_version: int = -1, versions_per_stage: int = 1, sort: str = "timestamp",
-         table: bool = False) -> Any:
+def show(repo: Repo, name: Optional[str] = None, truncate_hexsha: bool = False, registered_only: bool = False,
+         deprecated: bool = False, assignments_per_version: int = -1, versions_per_stage: int = 1,
+         sort: str = "timestamp", table: bool = False, *, all_branches: bool = False,
+         all_commits: bool = False) -> Any:
     """`show --json`: the registry (name -> latest version and stages), or, for NAME (or a
     shortcut NAME@latest, NAME@vX.Y.Z, NAME#STAGE), the list of its versions. With
     `table=True`, gto's `(rows, "keys")`: the table's rows as dicts. `truncate_hexsha`
@@ -100,9 +100,9 @@ def show(repo: Repo, name: Optional[str] = None, all_branches: bool = False, all
     return _record(versions)
 
 
-def history(repo: Repo, artifact: Optional[str] = None, all_branches: bool = False,
-            all_commits: bool = False, ascending: bool = False, table: bool = False,
-            truncate_hexsha: bool = False, since: Optional[str] = None, until: Optional[str] = None,
+def history(repo: Repo, artifact: Optional[str] = None, ascending: bool = False, table: bool = False,
+            truncate_hexsha: bool = False, *, all_branches: bool = False, all_commits: bool = False,
+            since: Optional[str] = None, until: Optional[str] = None,
             event: Union[None, str, Sequence[str]] = None, stage: Optional[str] = None,
             author: Optional[str] = None) -> Any:
     """`history --json`, newest first: every registration, assignment, deprecation...

@@ -5,6 +5,7 @@ Only click is imported at start-up; each command's module is imported when it ru
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import subprocess
@@ -37,6 +38,9 @@ COMMANDS = {
 }
 ALIASES = {"promote": "assign"}
 SECTIONS = ("Read the registry", "Change the registry", "Annotate artifacts", "Set up")
+# what the machine refuses (a read-only or full disk, no permission): told as it is, exit 1
+ENVIRONMENT_ERRORS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,
+                      errno.EFBIG, errno.EMFILE, errno.ENFILE}
 INTERNAL_ERROR = 70  # an unexpected exception: a bug, never a refusal (sysexits' EX_SOFTWARE)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -240,6 +244,10 @@ def run(argv: List[str]) -> int:
                 output.message("\n".join(e.said))
             print_error(e.prefix, e.message)
             return e.exit_code
+        if isinstance(e, OSError) and e.errno in ENVIRONMENT_ERRORS:
+            where = f" ({e.filename})" if e.filename else ""
+            print_error("fatal", f"{e.strerror}{where}")  # the machine's state, not a bug
+            return 1
         print_error("fatal", f"internal error: {type(e).__name__}: {e} "
                              "(a bug in git-gto; GTO_DEBUG=1 shows the traceback)")
         return INTERNAL_ERROR

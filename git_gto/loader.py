@@ -7,6 +7,7 @@ import logging
 import marshal
 import os
 import re
+import threading
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
 
 from git_gto import registry as R
@@ -156,7 +157,8 @@ class RegistryLoader:
             return shards
 
         total = sum(len(groups[n]) for n in names)
-        if total < PARALLEL_READ_MIN or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork"):
+        if (total < PARALLEL_READ_MIN or (os.cpu_count() or 1) < 2 or not hasattr(os, "fork")
+                or threading.active_count() > 1):  # forking a threaded process (a service using the API) is unsafe
             return read(names)
         mine, theirs = names[: len(names) // 2], names[len(names) // 2:]
         receive, send = os.pipe()
@@ -171,10 +173,12 @@ class RegistryLoader:
             finally:
                 os._exit(status)
         os.close(send)
-        shards = read(mine)
-        with os.fdopen(receive, "rb") as incoming:
-            payload = incoming.read()
-        _, status = os.waitpid(pid, 0)
+        try:
+            shards = read(mine)
+        finally:  # whatever happens here, the helper is heard out and waited for
+            with os.fdopen(receive, "rb") as incoming:
+                payload = incoming.read()
+            _, status = os.waitpid(pid, 0)
         if status == 0 and payload:
             shards.update({n: (Shard(*data), complete) for n, (data, complete) in marshal.loads(payload).items()})
         else:

@@ -42,13 +42,11 @@ def _colour(stream) -> bool:
         return False
     tty = stream.isatty()
     if tty not in _COLOUR:
-        import subprocess
+        from git_gto.git.run import git
 
         try:
-            answer = subprocess.run(
-                ["git", "config", "--get-colorbool", "color.gto", "true" if tty else "false"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-            ).stdout.strip()
+            answer = git(None, "config", "--get-colorbool", "color.gto", "true" if tty else "false",
+                         check=False).stdout.strip()
         except OSError:  # no git: its default, auto
             answer = "true" if tty else "false"
         _COLOUR[tty] = answer == "true"

@@ -106,3 +106,13 @@ def test_import_is_cheap_and_typed():
     cfg.read(ROOT / "setup.cfg")
     assert "py.typed" in cfg["options.package_data"]["git_gto"]
     assert (ROOT / "git_gto" / "py.typed").is_file()
+
+
+def test_positional_arguments_mean_what_they_mean_in_gto_1_10(registry):
+    """gto 1.10: show(repo, name, truncate_hexsha, registered_only, ...) and history(repo,
+    artifact, ascending, table, truncate_hexsha); git-gto's own options are keyword-only."""
+    repo = str(registry.path)
+    assert api.show(repo, None, True) == api.show(repo, truncate_hexsha=True)
+    assert api.history(repo, None, True) == api.history(repo, ascending=True)
+    with pytest.raises(TypeError):
+        api.show(repo, None, False, False, False, -1, 1, "timestamp", False, True)  # all_branches

@@ -315,3 +315,14 @@ def test_a_checkout_runs_its_own_package(tmp_path):
     result = subprocess.run([str(checkout / "bin" / "git-gto"), "--version"], cwd=tmp_path, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert (result.returncode, result.stdout, result.stderr) == (0, "git-gto version 0.0.0+checkout\n", "")
+
+
+def test_a_read_only_repository_is_told_as_it_is(repo, registered):
+    """A read-only file system is the machine's state, not a bug: one line, exit 1."""
+    script = (f"mount --bind {repo.path} {repo.path} && mount -o remount,bind,ro {repo.path} && "
+              f"cd {repo.path} && git gto register m --version v9.0.0")
+    result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("fatal: Read-only file system ("), result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "internal error" not in result.stderr
+    assert "m@v9.0.0" not in repo.tags()

@@ -345,3 +345,28 @@ def test_ordinary_revisions_still_resolve(repo, gto):
         result = gto("register", f"m{i}", rev)
         assert result.exit_code == 0, (rev, result.stderr)
         assert repo.git("rev-parse", f"m{i}@v0.0.1^{{commit}}") == expected, rev
+
+
+def test_an_embedded_bare_repository_is_refused_with_safe_bare_repository_explicit(repo, tmp_path):
+    repo.commit("one")
+    inner = repo.path / "inner.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(inner)], check=True)
+    subprocess.run(["git", "config", "--global", "safe.bareRepository", "explicit"], check=True)
+    git_says = subprocess.run(["git", "tag"], cwd=inner, capture_output=True, text=True)
+    assert git_says.returncode == 128
+    result = subprocess.run(["git-gto", "register", "m"], cwd=inner, capture_output=True, text=True)
+    assert result.returncode == 128, result.stderr
+    assert result.stderr == "fatal: cannot use bare repository '" + str(inner) + "' (safe.bareRepository is 'explicit')\n"
+    assert subprocess.run(["git", "tag"], cwd=repo.path, capture_output=True, text=True).stdout == ""
+    env = {**os.environ, "GIT_DIR": str(inner)}  # named explicitly: allowed, as by git
+    assert subprocess.run(["git-gto", "show", "--json"], cwd=tmp_path, env=env, capture_output=True).returncode == 0
+
+
+def test_discovery_stops_at_a_filesystem_boundary(repo):
+    repo.commit("one")
+    (repo.path / "mnt").mkdir()
+    script = (f"mount -t tmpfs none {repo.path}/mnt && cd {repo.path}/mnt && git-gto show; echo rc=$?; "
+              f"GIT_DISCOVERY_ACROSS_FILESYSTEM=1 git-gto show --json; echo rc=$?")
+    result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
+    assert "rc=128" in result.stdout and "rc=0" in result.stdout, (result.stdout, result.stderr)
+    assert f"fatal: not a git repository (or any parent up to mount point {repo.path}/mnt)" in result.stderr

@@ -44,6 +44,8 @@ def discover(path: Optional[str] = None) -> Location:
     ]
     # git applies GIT_WORK_TREE to the repository it discovers too (not to another one, -r)
     env_worktree = os.environ.get("GIT_WORK_TREE") if path is None else None
+    across = os.environ.get("GIT_DISCOVERY_ACROSS_FILESYSTEM", "").lower() in ("1", "true", "yes", "on")
+    device = os.stat(start).st_dev
     current = start
     while True:
         dotgit = os.path.join(current, ".git")
@@ -53,14 +55,31 @@ def discover(path: Optional[str] = None) -> Location:
         elif os.path.isdir(dotgit) and is_controldir(dotgit):
             found = _discovered(dotgit, current, None, env_worktree)
         elif is_controldir(current) and is_bare(current):
+            _ensure_implicit_bare_allowed(current)
             found = _discovered(current, None, None, env_worktree)
         if found is not None:
             return found
         parent = os.path.dirname(current)
         if parent == current or parent in ceilings:
             break
+        if not across and os.stat(parent).st_dev != device:
+            raise NotARepository(f"not a git repository (or any parent up to mount point {current})")
         current = parent
     raise NotARepository("not a git repository (or any of the parent directories): .git")
+
+
+def _ensure_implicit_bare_allowed(path: str) -> None:
+    """A bare repository found by walking up, not named by GIT_DIR: refused when git's
+    `safe.bareRepository` is `explicit` (it blocks bare repositories embedded in a work
+    tree); git's own verdict is asked for only when the setting says `explicit`."""
+    from git_gto.git.run import git, git_reason
+
+    setting = git(None, "config", "--get", "safe.bareRepository", cwd=path, check=False).stdout.strip()
+    if setting.lower() != "explicit":
+        return
+    result = git(None, "rev-parse", "--git-dir", cwd=path, check=False)
+    if result.returncode != 0:
+        raise NotARepository(git_reason(result.stderr))
 
 
 def _read_gitfile(gitfile: str) -> str:

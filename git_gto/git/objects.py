@@ -51,6 +51,11 @@ def representable(time: int, offset: int) -> bool:
     return _FIRST <= time <= _LAST and -86400 < offset < 86400
 
 
+def is_object_id(value: str) -> bool:
+    """40 hex digits (in either case)?"""
+    return _HEX_ID.fullmatch(value) is not None
+
+
 def object_id(value: bytes) -> str:
     """A header's object id, "" unless it is 40 hex digits."""
     return value.decode("ascii") if _SHA.fullmatch(value) else ""
@@ -120,6 +125,7 @@ def strip_signature(message: bytes) -> bytes:
 
 
 _SHA = re.compile(rb"[0-9a-f]{40}")
+_HEX_ID = re.compile(r"[0-9a-fA-F]{40}")
 _TAG_HEAD = re.compile(
     rb"object ([0-9a-f]{40})\ntype (\w+)\ntag [^\n]*\ntagger ([^<\n]*?) ?<([^>\n]*)> (\d+) ([+-])(\d\d)(\d\d)\n\n"
 )

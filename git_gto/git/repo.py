@@ -16,10 +16,10 @@ from git_gto.errors import GtoError, TagExists
 from git_gto.git import refs as R
 from git_gto.git.discover import Location, discover
 from git_gto.git.objects import (
+    is_object_id,
     OBJ_COMMIT, OBJ_TAG, CommitInfo, Identity, TagObject, parse_commit, parse_tag_object,
     split_object, tag_target,
 )
-from git_gto.tags import is_hexsha
 
 if TYPE_CHECKING:
     from git_gto.git.signing import Signer
@@ -170,7 +170,7 @@ class GitRepo:
         from git_gto.git.packs import CorruptObject, read_loose, read_undeltified
 
         store = self.dulwich.object_store
-        pending = {sha for sha in shas if is_hexsha(sha)}
+        pending = {sha for sha in shas if is_object_id(sha)}
         out: Dict[str, Tuple[int, bytes]] = {}
         corrupt: Dict[str, str] = {}
         for pack in list(store.packs):
