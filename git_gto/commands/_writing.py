@@ -16,11 +16,12 @@ WHAT = {
 }
 
 
-def apply_and_report(ws, change, push: bool, remote: Optional[str] = None) -> None:
-    """Write the change (atomically, pushing if asked) and tell the user what happened."""
+def apply_and_report(ws, plan, push: bool, remote: Optional[str] = None) -> None:
+    """Plan the change and write it (atomically, pushing if asked; planned again when a
+    remote registry moved during the push), and tell the user what happened."""
     from git_gto import publish
 
-    said = publish.apply(ws, change, push, remote)
+    change, said = publish.apply_planned(ws, plan, push, remote)
     if said:
         output.message("\n".join(said))  # git's words: a hook, the remote
     pushed = publish.pushes(ws, push)
