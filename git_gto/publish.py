@@ -120,7 +120,9 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
     ws.repo.restore_tags(change.deleted)
     reasons = sorted(set(refused)) or [git_reason(result.stderr)]
     failed = f"git push to '{ws.remote_url or remote}' failed: {'; '.join(reasons)}; nothing was changed"
-    if not any(word in r for r in reasons for word in _MOVED):
+    # the remote moved after it listed its refs: its ref transaction found the tag there
+    lost_race = "reference already exists" in result.stderr or "but expected" in result.stderr
+    if not lost_race and not any(word in r for r in reasons for word in _MOVED):
         raise PushFailed(f"{failed} locally either.", said)
     if ws.remote_url:
         raise RemoteMoved(f"{failed}: the remote moved {ATTEMPTS} times while this was planned and pushed; "
