@@ -233,7 +233,10 @@ class GitRepo:
             return None
         if not stat.S_ISREG(mode):
             return None
-        obj = self.dulwich.object_store[sha]
+        try:
+            obj = self.dulwich.object_store[sha]
+        except KeyError:  # a partial clone without the blob (git would fetch it)
+            return None
         return obj.data if obj.type_name == b"blob" else None
 
     def path_exists(self, commit_sha: str, path: str) -> bool:
