@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from typing import (
-    TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union,
+    TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union,
 )
 
 from git_gto.errors import GtoError, UsageError
@@ -54,11 +54,12 @@ def _record(data: Any) -> Any:
 
 
 @contextmanager
-def _open(repo: Repo, all_branches: bool = False, all_commits: bool = False) -> Iterator["Workspace"]:
+def _open(repo: Repo, all_branches: bool = False, all_commits: bool = False, write: bool = False,
+          worktree: bool = False) -> Iterator["Workspace"]:
     from git_gto.loader import scope_of
     from git_gto.workspace import Workspace
 
-    with Workspace(os.fspath(repo), scope_of(all_branches, all_commits)) as ws:
+    with Workspace(os.fspath(repo), scope_of(all_branches, all_commits), write=write, worktree=worktree) as ws:
         yield ws
 
 
@@ -216,11 +217,10 @@ def register(repo: Repo, name: str, ref: str = "HEAD", version: Optional[str] = 
     from git_gto import changes
 
     bumps = [b for b, on in (("major", bump_major), ("minor", bump_minor), ("patch", bump_patch)) if on]
-    with _open(repo) as ws:
-        change = changes.plan_register(ws, name, ref, version=version, message=message,
-                                       simple=_simple(simple), force=force,
-                                       bump=bumps[0] if bumps else None, bumps_given=len(bumps))
-        return _apply(ws, change, push, author, author_email)
+    with _open(repo, write=True) as ws:
+        return _apply(ws, lambda: changes.plan_register(
+            ws, name, ref, version=version, message=message, simple=_simple(simple), force=force,
+            bump=bumps[0] if bumps else None, bumps_given=len(bumps)), push, author, author_email)
 
 
 def assign(repo: Repo, name: str, stage: str, version: Optional[str] = None, ref: Optional[str] = None,
@@ -234,11 +234,10 @@ def assign(repo: Repo, name: str, stage: str, version: Optional[str] = None, ref
     from git_gto import changes
 
     _one_of(version, ref)
-    with _open(repo) as ws:
-        change = changes.plan_assign(ws, name, stage, ref=ref, version=name_version if ref else version,
-                                     message=message, simple=_simple(simple), force=force,
-                                     skip_registration=skip_registration)
-        return _apply(ws, change, push, author, author_email)
+    with _open(repo, write=True) as ws:
+        return _apply(ws, lambda: changes.plan_assign(
+            ws, name, stage, ref=ref, version=name_version if ref else version, message=message,
+            simple=_simple(simple), force=force, skip_registration=skip_registration), push, author, author_email)
 
 
 def unassign(repo: Repo, name: str, ref: Optional[str] = None, version: Optional[str] = None,
@@ -252,10 +251,10 @@ def unassign(repo: Repo, name: str, ref: Optional[str] = None, version: Optional
 
     if stage is None:
         raise UsageError("unassign needs a stage")
-    with _open(repo) as ws:
-        change = changes.plan_unassign(ws, name, _version_name(ws, name, version, ref), stage,
-                                       message=message, simple=_simple(simple), force=force, delete=delete)
-        return _apply(ws, change, push, author, author_email)
+    with _open(repo, write=True) as ws:
+        return _apply(ws, lambda: changes.plan_unassign(
+            ws, name, _version_name(ws, name, version, ref), stage, message=message,
+            simple=_simple(simple), force=force, delete=delete), push, author, author_email)
 
 
 def deregister(repo: Repo, name: str, ref: Optional[str] = None, version: Optional[str] = None,
@@ -266,10 +265,10 @@ def deregister(repo: Repo, name: str, ref: Optional[str] = None, version: Option
     delete its tags instead and return None."""
     from git_gto import changes
 
-    with _open(repo) as ws:
-        change = changes.plan_deregister(ws, name, _version_name(ws, name, version, ref), message=message,
-                                         simple=_simple(simple), force=force, delete=delete)
-        return _apply(ws, change, push, author, author_email)
+    with _open(repo, write=True) as ws:
+        return _apply(ws, lambda: changes.plan_deregister(
+            ws, name, _version_name(ws, name, version, ref), message=message, simple=_simple(simple),
+            force=force, delete=delete), push, author, author_email)
 
 
 def deprecate(repo: Repo, name: str, ref: Optional[str] = None, message: Optional[str] = None,
@@ -280,10 +279,10 @@ def deprecate(repo: Repo, name: str, ref: Optional[str] = None, message: Optiona
     delete all its tags instead and return None."""
     from git_gto import changes
 
-    with _open(repo) as ws:
-        change = changes.plan_deprecate(ws, name, ref=ref, message=message, simple=_simple(simple),
-                                        force=force, delete=delete)
-        return _apply(ws, change, push, author, author_email)
+    with _open(repo, write=True) as ws:
+        return _apply(ws, lambda: changes.plan_deprecate(
+            ws, name, ref=ref, message=message, simple=_simple(simple), force=force, delete=delete),
+            push, author, author_email)
 
 
 def annotate(repo: Repo, name: str, type: Optional[str] = None, path: Optional[str] = None,
@@ -294,7 +293,7 @@ def annotate(repo: Repo, name: str, type: Optional[str] = None, path: Optional[s
     """Add or update NAME's entry in artifacts.yaml (gto 0.2); returns the entry."""
     from git_gto import publish, queries
 
-    with _open(repo) as ws:
+    with _open(repo, worktree=True) as ws:
         publish.annotate(ws, name, type, path, must_exist, allow_same_path, labels or (), description,
                          custom, commit, push, branch)
         annotation = queries.describe(ws, name)
@@ -307,7 +306,7 @@ def remove(repo: Repo, name: str, commit: bool = False, push: bool = False, bran
     """Remove NAME's entry from artifacts.yaml (gto 0.2)."""
     from git_gto import publish
 
-    with _open(repo) as ws:
+    with _open(repo, worktree=True) as ws:
         publish.remove(ws, name, commit, push, branch)
 
 
@@ -353,13 +352,14 @@ def _tagger(author: Optional[str], author_email: Optional[str]) -> Iterator[None
                 os.environ[key] = value
 
 
-def _apply(ws: "Workspace", change: "Change", push: bool, author: Optional[str],
+def _apply(ws: "Workspace", plan: Callable[[], "Change"], push: bool, author: Optional[str],
            author_email: Optional[str]) -> Any:
-    """Write the change as the CLI does; the event of its last new tag (None: deletions)."""
+    """Plan and write the change as the CLI does; the event of its last new tag (None:
+    deletions)."""
     from git_gto import publish, queries
 
     with _tagger(author, author_email):
-        publish.apply(ws, change, push)
+        change, _ = publish.apply_planned(ws, plan, push)
     return _event(queries.created_event(ws, change.created[-1])) if change.created else None
 
 

@@ -111,7 +111,9 @@ class RegistryLoader:
                 first[name] = shard.first
         self._live = set(groups)
         names = sorted(first, key=first.__getitem__)
-        for commit in self._annotated_commits():
+        annotated = self._annotated_commits()
+        self._prefetch(annotated)
+        for commit in annotated:
             for name in self.index_at(commit):
                 self._annotated.setdefault(name, []).append(commit)
         names += [n for n in self._annotated if n not in first]
@@ -249,7 +251,16 @@ class RegistryLoader:
         left_out = set(tags)
         return R.artifact_from_entries(name, [e for e in (shard.entries if shard else ()) if e[2] not in left_out])
 
+    def _prefetch(self, commits: List[str]) -> None:
+        """Let a source that fetches files on demand (a remote's mirror) bring those of
+        these commits in one go, rather than one commit at a time."""
+        prefetch = getattr(self.source, "prefetch_files", None)
+        wanted = [c for c in commits if (c, self.index_file) not in self.cache.commits]
+        if prefetch is not None and wanted:
+            prefetch(wanted, self.index_file)
+
     def enrich(self, artifact: R.Artifact) -> None:
+        self._prefetch([version.commit for version in artifact.versions])
         for version in list(artifact.versions):
             try:
                 self._add_commit_event(artifact, version)

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
 
 from git_gto import index as I
 from git_gto.errors import GtoError, PushFailed, UsageError
@@ -16,6 +16,16 @@ if TYPE_CHECKING:
     from git_gto.workspace import Workspace
 
 log = logging.getLogger("git_gto")
+ATTEMPTS = 3  # plans of one write to a remote registry (-r URL) whose remote keeps moving
+_MOVED = ("already exists", "fetch first", "stale info", "non-fast-forward")
+
+
+class RemoteMoved(PushFailed):
+    """The push was refused because the remote has changed since it was read."""
+
+    def __init__(self, message: str, said: List[str], reasons: List[str]):
+        super().__init__(message, said)
+        self.reasons = reasons
 
 
 def pushes(ws: "Workspace", push: bool) -> bool:
@@ -48,6 +58,32 @@ def check_remote(ws: "Workspace", name: Optional[str] = None) -> str:
         wanted = f"remote '{name}'" if name else "remote to push to (see git remote -v)"
         raise GtoError(f"cannot push: the repository has no {wanted} (nothing was written)")
     return remote
+
+
+def apply_planned(ws: "Workspace", plan: Callable[[], "Change"], push: bool,
+                  remote_name: Optional[str] = None, sign: Optional[bool] = None) -> Tuple["Change", List[str]]:
+    """Plan the change and apply it. For a remote registry (-r URL), a push refused because
+    the remote moved (someone took the version or the counter) fetches the remote again and
+    plans again, up to ATTEMPTS times, saying so; a plan that is now refused (the version is
+    taken) is refused as such. Returns the change applied and what to tell the user."""
+    notes: List[str] = []
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            change = plan()
+        except GtoError as e:
+            if attempt > 1:  # one line: the refusal, and why it came only now
+                e.message = f"{e.message} (planned again after '{ws.remote_url}' moved during the push)"
+                e.args = (e.message,)
+            raise
+        try:
+            return change, notes + apply(ws, change, push, remote_name, sign)
+        except RemoteMoved as e:
+            if ws.remote_url is None or attempt == ATTEMPTS:
+                raise
+            notes += e.said + [f"warning: '{ws.remote_url}' moved during the push ({'; '.join(e.reasons)}): "
+                               f"fetched it, planning again (attempt {attempt + 1} of {ATTEMPTS})"]
+            ws.refresh()
+    raise AssertionError("unreachable")
 
 
 def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[str] = None,
@@ -97,11 +133,16 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
     ws.repo.delete_tags([c.tag for c in change.created])
     ws.repo.restore_tags(change.deleted)
     reasons = sorted(set(refused)) or [git_reason(result.stderr)]
-    advice = ""
-    if any("already exists" in r or "fetch first" in r or "stale info" in r for r in reasons):
-        advice = f" The remote has moved: `git fetch --tags {remote}` and try again."
-    raise PushFailed(f"git push to '{remote}' failed: {'; '.join(reasons)}; nothing was changed "
-                     f"locally either.{advice}", said)
+    failed = f"git push to '{ws.remote_url or remote}' failed: {'; '.join(reasons)}; nothing was changed"
+    # the remote moved after it listed its refs: its ref transaction found the tag there
+    lost_race = "reference already exists" in result.stderr or "but expected" in result.stderr
+    if not lost_race and not any(word in r for r in reasons for word in _MOVED):
+        raise PushFailed(f"{failed} locally either.", said)
+    if ws.remote_url:
+        raise RemoteMoved(f"{failed}: the remote moved {ATTEMPTS} times while this was planned and pushed; "
+                          "try again", said, reasons)
+    raise RemoteMoved(f"{failed} locally either. The remote has moved: `git fetch --tags {remote}` and "
+                      "try again.", said, reasons)
 
 
 # what git says when the push never reached the remote (nothing can have been applied)

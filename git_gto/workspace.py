@@ -1,5 +1,6 @@
-"""One repository opened for one command: the repository (local, or a temporary clone of a
-URL), its configuration, and its registry, each read once and only when needed."""
+"""One repository opened for one command: the repository (local, or the mirror of a URL in
+the user's cache; a temporary clone for the commands that commit a file), its configuration,
+and its registry, each read once and only when needed."""
 
 from __future__ import annotations
 
@@ -15,21 +16,28 @@ from git_gto.git.repo import GitRepo
 
 if TYPE_CHECKING:
     from git_gto import registry as R
+    from git_gto.git.mirror import Mirror
     from git_gto.cache import RegistryCache
     from git_gto.index import Index
     from git_gto.loader import RegistryLoader
 
 log = logging.getLogger("git_gto")
+FETCHED_MARK = os.path.join("gto", "fetched")  # `git gto fetch` ran: no more hints
 
 
 class Workspace:
-    """`repo` is a path (default: the current repository) or a URL to clone; `scope` says
-    whose artifacts.yaml annotates the registry (loader.HEAD, BRANCHES or COMMITS)."""
+    """`repo` is a path (default: the current repository) or a URL; `scope` says whose
+    artifacts.yaml annotates the registry (loader.HEAD, BRANCHES or COMMITS). For a URL:
+    `artifact` names the one artifact a read needs (only its tags are brought up to date),
+    `write` holds the mirror for the whole command, `worktree` makes a temporary clone with a
+    work tree instead (to commit artifacts.yaml)."""
 
-    def __init__(self, repo: str = ".", scope: str = "head"):
+    def __init__(self, repo: str = ".", scope: str = "head", artifact: Optional[str] = None,
+                 write: bool = False, worktree: bool = False):
         self.remote_url: Optional[str] = None
         self.scope = scope
         self._tmp: Optional[str] = None
+        self._mirror: Optional["Mirror"] = None
         self._config: Optional[Config] = None
         self._loader: Optional["RegistryLoader"] = None
         if repo not in (".", "", None) and repo.startswith("-") and not os.path.exists(repo):
@@ -40,7 +48,7 @@ class Workspace:
             self.repo = GitRepo.discover(None if repo in (".", "", None) else repo)
         else:
             self.remote_url = repo
-            self.repo = self._clone(repo)
+            self.repo = self._clone(repo) if worktree else self._open_mirror(repo, artifact, write)
         log.info("repository: %s", self.repo.worktree or self.repo.controldir)
 
     def _clone(self, url: str) -> GitRepo:
@@ -48,17 +56,38 @@ class Workspace:
 
         self._tmp = tempfile.mkdtemp(prefix="git-gto-")
         log.info("cloning %s into %s", url, self._tmp)
-        result = git(None, "clone", "--quiet", "--", url, self._tmp, check=False)
+        result = git(None, "clone", "--quiet", "--filter=blob:none", "--", url, self._tmp, check=False)
         if result.returncode != 0:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
             raise GtoError(f"cannot clone '{url}': {git_reason(result.stderr)}")
         return GitRepo.discover(self._tmp)
 
+    def _open_mirror(self, url: str, artifact: Optional[str], write: bool) -> GitRepo:
+        from git_gto.git.mirror import Mirror
+        from git_gto.tags import name_to_tag
+
+        self._mirror = Mirror(url)
+        return self._mirror.open(None if artifact is None else name_to_tag(artifact), write)
+
+    def refresh(self) -> None:
+        """Fetch the remote's tags into the mirror again and forget what was read (a write
+        whose push was refused because the remote moved plans again)."""
+        assert self._mirror is not None
+        if self._loader is not None:
+            self._loader.save()
+        self._loader = None
+        self._config = None
+        self.repo.close()
+        self._mirror.fetch()
+        self.repo = self._mirror.repo()
+
     def close(self) -> None:
         if self._loader is not None:
             self._loader.save()
         self.repo.close()
+        if self._mirror is not None:
+            self._mirror.close()
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -106,6 +135,32 @@ class Workspace:
 
     def resolve(self, rev: str) -> str:
         return self.repo.resolve(rev)
+
+    def fetch_remote(self) -> Optional[str]:
+        """The remote `git fetch` would read: the current branch's, else `origin` (None when
+        that remote is not configured)."""
+        branch = self.repo.current_branch()
+        settings = self.repo.git_config(r"^(branch|remote)\.")
+        name = (settings.get(f"branch.{branch}.remote") if branch else None) or "origin"
+        return name if name != "." and f"remote.{name}.url" in settings else None
+
+    def fetch_hint(self) -> Optional[str]:
+        """What to run when a local repository has no registry tags but probably should: it
+        is shallow (a CI checkout), or has a remote; None once `git gto fetch` has run."""
+        from git_gto.tags import parse_tag
+
+        if self.remote_url is not None or any(parse_tag(n) for n in self.repo.tag_names()):
+            return None
+        commondir = self.repo.commondir
+        if os.path.exists(os.path.join(commondir, FETCHED_MARK)):
+            return None
+        remote = self.fetch_remote()
+        command = "git gto fetch" + (f" {remote}" if remote and remote != "origin" else "")
+        if os.path.exists(os.path.join(commondir, "shallow")):
+            return f"this is a shallow clone without registry tags: run `{command}` to bring them"
+        if remote:
+            return f"no registry tags here; to read those of '{remote}', run `{command}`"
+        return None
 
 
 def _looks_like_url(value: str) -> bool:

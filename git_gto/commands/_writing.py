@@ -16,13 +16,13 @@ WHAT = {
 }
 
 
-def apply_and_report(ws, change, push: bool, remote: Optional[str] = None,
+def apply_and_report(ws, plan, push: bool, remote: Optional[str] = None,
                      sign: Optional[bool] = None) -> None:
-    """Write the change (atomically, signed as asked, pushing if asked) and tell the user
-    what happened."""
+    """Plan the change and write it (atomically, signed as asked, pushing if asked; planned
+    again when a remote registry moved during the push), and tell the user what happened."""
     from git_gto import publish
 
-    said = publish.apply(ws, change, push, remote, sign)
+    change, said = publish.apply_planned(ws, plan, push, remote, sign)
     if said:
         output.message("\n".join(said))  # git's words: a hook, the remote
     pushed = publish.pushes(ws, push)

@@ -26,7 +26,7 @@ def command(repo, name, type_, path, must_exist, allow_same_path, labels, descri
     from git_gto import output, publish
     from git_gto.workspace import Workspace
 
-    with Workspace(repo) as ws:
+    with Workspace(repo, worktree=True) as ws:
         publish.annotate(ws, name, type_, path, must_exist, allow_same_path, labels, description, custom,
                          commit, push, branch, remote)
         output.message(f"Updated `{ws.config.index}`")

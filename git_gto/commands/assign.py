@@ -31,9 +31,8 @@ def command(repo, name, ref, version, stage, message, simple, force, push, remot
     from git_gto.commands._writing import apply_and_report
     from git_gto.workspace import Workspace
 
-    with Workspace(repo) as ws:
-        change = changes.plan_assign(
+    with Workspace(repo, write=True) as ws:
+        apply_and_report(ws, lambda: changes.plan_assign(
             ws, name, stage, ref=ref, version=version, message=message, simple=simple,
             force=force, skip_registration=skip_registration,
-        )
-        apply_and_report(ws, change, push, remote, sign)
+        ), push, remote, sign)

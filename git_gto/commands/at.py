@@ -17,13 +17,13 @@ from git_gto.options import complete_refs, json_option, plain_option, repo_optio
 def command(repo, rev, contains, as_json, plain):
     """Show the versions registered on REV (default HEAD) and the stages they hold; with
     --contains, every version and stage holder whose commit contains REV."""
+    from git_gto.commands._reading import open_registry
     from git_gto import output, queries, views
     from git_gto.errors import UsageError
-    from git_gto.workspace import Workspace
 
     if as_json and plain:
         raise UsageError("Only one output format allowed")
-    with Workspace(repo) as ws:
+    with open_registry(repo) as ws:
         found = queries.versions_containing(ws, rev) if contains else queries.versions_at(ws, rev)
         if as_json:
             output.print_json_list(views.version_json(v, stages) for _, rows in found for v, stages in rows)

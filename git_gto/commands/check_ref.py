@@ -22,13 +22,13 @@ def command(repo, ref, as_json, show_name, show_version, show_event, show_stage,
 
     Prints nothing, successfully, when REF is not a GTO tag.
     """
+    from git_gto.commands._reading import open_registry
     from git_gto import output, queries, views
     from git_gto.errors import GtoError, UsageError
-    from git_gto.workspace import Workspace
 
     if sum([as_json, show_name, show_version, show_event, show_stage]) > 1:
         raise UsageError("Only one output formatting flag is allowed")
-    with Workspace(repo) as ws:
+    with open_registry(repo, about=ref) as ws:
         events = queries.check_ref(ws, ref)
         verdict = queries.signatures(ws, [events[0].tag]).get(events[0].tag or "") if events and verify else None
     if not events:

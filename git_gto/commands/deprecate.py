@@ -37,11 +37,12 @@ def command(repo, name, version, stage, ref, message, simple, force, delete, pus
     common = dict(message=message, simple=simple, force=force, delete=delete)
     if ref is not None and version is not None:
         raise UsageError("--ref goes with NAME alone")
-    with Workspace(repo) as ws:
-        if stage is not None:
-            change = changes.plan_unassign(ws, name, version, stage, **common)
-        elif version is not None:
-            change = changes.plan_deregister(ws, name, version, **common)
-        else:
-            change = changes.plan_deprecate(ws, name, ref=ref, **common)
-        apply_and_report(ws, change, push, remote, sign)
+    with Workspace(repo, write=True) as ws:
+        def plan():
+            if stage is not None:
+                return changes.plan_unassign(ws, name, version, stage, **common)
+            if version is not None:
+                return changes.plan_deregister(ws, name, version, **common)
+            return changes.plan_deprecate(ws, name, ref=ref, **common)
+
+        apply_and_report(ws, plan, push, remote, sign)

@@ -19,16 +19,16 @@ from git_gto.options import complete_artifacts, complete_refs, repo_option
 def command(repo, name, rev, show_type, show_path, show_description, show_custom):
     """Print the annotation of NAME (or NAME@VERSION, NAME@latest, NAME#STAGE) as JSON,
     leaving out fields at their defaults."""
+    from git_gto.commands._reading import open_registry
     from git_gto import output, queries
     from git_gto.index import compact_annotation
     from git_gto.errors import UsageError
-    from git_gto.workspace import Workspace
 
     fields = {"type": show_type, "path": show_path, "description": show_description, "custom": show_custom}
     if sum(fields.values()) > 1:
         raise UsageError("Can output one field only")
     field = next((f for f, on in fields.items() if on), None)
-    with Workspace(repo) as ws:
+    with open_registry(repo, about=name) as ws:
         annotation = queries.describe(ws, name, rev)
     if annotation is None:
         return

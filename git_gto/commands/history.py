@@ -27,14 +27,14 @@ def command(repo, name, all_branches, all_commits, as_json, plain, ascending, si
 
     NAME may be an artifact, NAME@vX.Y.Z, NAME@latest or NAME#STAGE.
     """
+    from git_gto.commands._reading import open_registry
     from git_gto import output, queries, views
     from git_gto.errors import UsageError
     from git_gto.loader import scope_of
-    from git_gto.workspace import Workspace
 
     if as_json and plain:
         raise UsageError("Only one output format allowed")
-    with Workspace(repo, scope_of(all_branches, all_commits)) as ws:
+    with open_registry(repo, scope_of(all_branches, all_commits), name) as ws:
         found = queries.history(ws, name, ascending, since=since, until=until, events=events,
                                 stage=stage, author=author)
         verdicts = queries.signatures(ws, [e.tag for e in found]) if verify else None

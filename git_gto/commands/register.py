@@ -30,9 +30,8 @@ def command(repo, name, ref, version, message, simple, force, bump_major, bump_m
     from git_gto.workspace import Workspace
 
     bumps = [p for p, on in (("major", bump_major), ("minor", bump_minor), ("patch", bump_patch)) if on]
-    with Workspace(repo) as ws:
-        change = changes.plan_register(
+    with Workspace(repo, write=True) as ws:
+        apply_and_report(ws, lambda: changes.plan_register(
             ws, name, ref, version=version, message=message, simple=simple, force=force,
             bump=bumps[0] if bumps else None, bumps_given=len(bumps),
-        )
-        apply_and_report(ws, change, push, remote, sign)
+        ), push, remote, sign)

@@ -16,6 +16,6 @@ def command(repo, name, commit, push, remote, branch):
     from git_gto import output, publish
     from git_gto.workspace import Workspace
 
-    with Workspace(repo) as ws:
+    with Workspace(repo, worktree=True) as ws:
         publish.remove(ws, name, commit, push, branch, remote)
         output.message(f"Updated `{ws.config.index}`")

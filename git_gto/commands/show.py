@@ -31,10 +31,10 @@ def command(repo, name, all_branches, all_commits, as_json, plain, show_name, sh
 
     NAME may be an artifact, NAME@latest (or @greatest), NAME@vX.Y.Z or NAME#STAGE.
     """
+    from git_gto.commands._reading import open_registry
     from git_gto import output, queries, views
     from git_gto.errors import UsageError
     from git_gto.loader import scope_of
-    from git_gto.workspace import Workspace
 
     columns = {"name": show_name, "version": show_version, "stage": show_stage, "ref": show_ref}
     if sum([as_json, plain, *columns.values()]) > 1:
@@ -45,7 +45,7 @@ def command(repo, name, all_branches, all_commits, as_json, plain, show_name, sh
     limits = dict(registered_only=registered_only, deprecated=deprecated,
                   assignments_per_version=assignments_per_version,
                   versions_per_stage=versions_per_stage, sort=sort)
-    with Workspace(repo, scope_of(all_branches, all_commits)) as ws:
+    with open_registry(repo, scope_of(all_branches, all_commits), name) as ws:
         if not name:  # as gto: an empty name is no name
             stages, rows = queries.show_registry(ws, **limits)
             if as_json:

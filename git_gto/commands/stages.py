@@ -14,10 +14,10 @@ from git_gto.options import json_option, repo_option
 @json_option
 def command(repo, allowed, used, as_json):
     """List stages: those allowed by .gto if it restricts them, else those in use."""
+    from git_gto.commands._reading import open_registry
     from git_gto import output, queries
-    from git_gto.workspace import Workspace
 
-    with Workspace(repo) as ws:
+    with open_registry(repo) as ws:
         names = queries.stages(ws, allowed=allowed, used=used)
     if as_json:
         output.print_json(names)

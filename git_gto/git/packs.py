@@ -13,6 +13,7 @@ import struct
 import zlib
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
+from git_gto.errors import GtoError
 from git_gto.git.objects import TYPE_NAMES
 
 IDX_V2 = b"\xfftOc\x00\x00\x00\x02"
@@ -26,7 +27,12 @@ class CorruptObject(Exception):
 def locate(pack, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int]]]:
     """(offset, sha, CRC32 of the packed entry or None) of the objects this pack (a dulwich
     Pack) has; a version 1 `.idx` has no CRCs."""
-    path = os.fspath(pack.data.path)[:-5] + ".idx"
+    from dulwich.errors import ChecksumMismatch
+
+    try:
+        path = os.fspath(pack.data.path)[:-5] + ".idx"
+    except ChecksumMismatch as e:  # dulwich checks the pack's trailer when it opens it
+        raise GtoError(f"pack {pack._basename}.pack is corrupt ({e})") from None
     found: List[Tuple[int, str, Optional[int]]] = []
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as idx:
         if idx[:8] != IDX_V2:

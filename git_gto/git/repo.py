@@ -129,6 +129,10 @@ class GitRepo:
                 found[key] = value
         return found
 
+    def remote_url(self, remote: str) -> Optional[str]:
+        """The URL of a configured remote (as git reads its configuration), None if none."""
+        return self.git_config(r"^remote\.").get(f"remote.{remote}.url")
+
     def config_value(self, section: str, key: str) -> Optional[str]:
         """A value from git's configuration files as dulwich reads them (None if unset)."""
         try:
@@ -251,7 +255,10 @@ class GitRepo:
             return None
         if not stat.S_ISREG(mode):
             return None
-        obj = self.dulwich.object_store[sha]
+        try:
+            obj = self.dulwich.object_store[sha]
+        except KeyError:  # a partial clone without the blob (git would fetch it)
+            return None
         return obj.data if obj.type_name == b"blob" else None
 
     def path_exists(self, commit_sha: str, path: str) -> bool:
