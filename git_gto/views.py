@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from git_gto.errors import UsageError
 from git_gto.registry import COMMIT, Artifact, Event, Version, VStage
 from git_gto.tags import is_hexsha
 
@@ -221,12 +220,7 @@ def registry_headers(stages: List[str]) -> List[str]:
 def version_rows(artifact: Artifact, rows: "VersionRows") -> List[List[Optional[str]]]:
     """`show NAME`'s table: one row a version."""
     table = []
-    for version, stages in rows:
-        if len(version.registrations) > 1:
-            raise UsageError(
-                f"version {version.name} of '{artifact.name}' has several registration tags; "
-                "use --json to see them"
-            )
+    for version, stages in rows:  # a version registered again (--force) is one row: its newest tag
         label = artifact.name if artifact.is_registered else f"*{artifact.name}"
         stage_names = list(dict.fromkeys(s.stage for s in stages))
         table.append([label, short(version.name), ", ".join(stage_names),

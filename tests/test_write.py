@@ -336,6 +336,9 @@ def test_force_with_counter_form_registers_again(repo, gto):
     assert_tag(repo, "m@v0.0.1#1", commit, "Registering artifact m version v0.0.1")
     assert hint("m@v0.0.1#1") in result.stderr.splitlines()
     assert "'m@v0.0.1#1'" in hint("m@v0.0.1#1")
+    shown = ok(gto("show", "m", "--plain")).stdout.splitlines()
+    assert len(shown) == 2 and shown[1].split()[:2] == ["m", "v0.0.1"], "one row, the newest tag"
+    assert shown[1].split()[-1] == "m@v0.0.1#1"
 
 
 def test_reregister_deregistered_commit_reuses_its_version(repo, gto):
