@@ -43,7 +43,8 @@ SECTIONS = ("Read the registry", "Change the registry", "Annotate artifacts", "S
 # what the machine refuses (a read-only or full disk, no permission): told as it is, exit 1
 ENVIRONMENT_ERRORS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,
                       errno.EFBIG, errno.EMFILE, errno.ENFILE}
-INTERNAL_ERROR = 70  # an unexpected exception: a bug, never a refusal (sysexits' EX_SOFTWARE)
+INTERNAL_ERROR = 70
+PAGED = {"show", "history", "at", "status"}  # long outputs: through the pager on a terminal  # an unexpected exception: a bug, never a refusal (sysexits' EX_SOFTWARE)
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -210,7 +211,12 @@ def run(argv: List[str]) -> int:
 
         register()
     try:
-        result = cli.main(args=argv, prog_name="git gto", complete_var="_GIT_GTO_COMPLETE", standalone_mode=False)
+        from git_gto.output import paged
+
+        pos = _command_position(argv)
+        with paged(pos is not None and argv[pos] in PAGED):
+            result = cli.main(args=argv, prog_name="git gto", complete_var="_GIT_GTO_COMPLETE",
+                              standalone_mode=False)
         return result if isinstance(result, int) else 0
     except click.exceptions.Exit as e:
         return e.exit_code

@@ -6,8 +6,10 @@ import json
 import logging
 import os
 import re
+import shutil
 import sys
-from typing import Any, Dict, Iterable, Optional, Sequence
+from contextlib import contextmanager
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 import click
 
@@ -96,7 +98,7 @@ def print_json_list(items: Iterable[Any]) -> None:
 def print_lines(values: Iterable[Optional[str]]) -> None:
     """One value a line: exact when piped, with control characters made visible on a
     terminal (a value from artifacts.yaml must not retitle or clear the user's screen)."""
-    terminal = sys.stdout.isatty()
+    terminal = to_terminal(sys.stdout)
     for value in values:
         text = "" if value is None else value
         click.echo(visible(text) if terminal else text, color=True)  # color: click strips none
@@ -113,11 +115,117 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], plain: bo
         return
     from tabulate import tabulate
 
+    headers = list(headers)
     cells = [[visible(c) if isinstance(c, str) else c for c in row] for row in rows]
-    click.echo(tabulate(
-        cells, headers=list(headers), tablefmt="plain" if plain else "fancy_outline",
-        missingval="-", disable_numparse=True,
-    ))
+    width = None if plain or not to_terminal(sys.stdout) else shutil.get_terminal_size().columns
+
+    def render() -> str:
+        return tabulate(cells, headers=headers, tablefmt="plain" if plain else "fancy_outline",
+                        missingval="-", disable_numparse=True)
+
+    for narrower in _NARROWER:
+        if width is None or _table_width(headers, cells) <= width:
+            break
+        headers, cells = narrower(headers, cells, width)
+    click.echo(render())
+
+
+def _column_widths(headers: List[str], cells: List[List[Any]]) -> List[int]:
+    return [max([len(h)] + [len(str(row[i])) if row[i] is not None else 1 for row in cells])
+            for i, h in enumerate(headers)]
+
+
+def _table_width(headers: List[str], cells: List[List[Any]]) -> int:
+    """The width of the table tabulate would draw, from the widest row of each column only
+    (rendering every row once per narrowing step would be slow for a long history)."""
+    from tabulate import tabulate
+
+    sample = {max(range(len(cells)), key=lambda j: len(str(cells[j][i])) if cells[j][i] is not None else 1)
+              for i in range(len(headers))}
+    drawn = tabulate([cells[j] for j in sorted(sample)], headers=headers, tablefmt="fancy_outline",
+                     missingval="-", disable_numparse=True)
+    return max(len(line) for line in drawn.split("\n"))
+
+
+def _shorter_times(headers: List[str], cells: List[List[Any]], width: int) -> Tuple[List[str], List[List[Any]]]:
+    """Timestamps to the minute, without their UTC offset."""
+    at = [i for i, h in enumerate(headers) if h in ("created_at", "timestamp")]
+    return headers, [[c[:16] if i in at and isinstance(c, str) else c for i, c in enumerate(row)] for row in cells]
+
+
+def _dropped(name: str, only_if_same: bool = False):
+    """Leave out a column (only when every row has the same value in it, if asked)."""
+    def narrower(headers: List[str], cells: List[List[Any]], width: int) -> Tuple[List[str], List[List[Any]]]:
+        if name not in headers:
+            return headers, cells
+        i = headers.index(name)
+        if only_if_same and len({row[i] for row in cells}) > 1:
+            return headers, cells
+        return headers[:i] + headers[i + 1:], [row[:i] + row[i + 1:] for row in cells]
+    return narrower
+
+
+def _cut(headers: List[str], cells: List[List[Any]], width: int) -> Tuple[List[str], List[List[Any]]]:
+    """The widest columns cut to fit, their cells ending in '…' (never below 8 characters)."""
+    for _ in range(4 * len(headers)):
+        excess = _table_width(headers, cells) - width
+        widths = _column_widths(headers, cells)
+        column = max(range(len(headers)), key=widths.__getitem__)
+        limit = max(8, widths[column] - excess, len(headers[column]) + 2)
+        if excess <= 0 or limit >= widths[column]:
+            break
+        cells = [[c[:limit - 1] + "…" if i == column and isinstance(c, str) and len(c) > limit else c
+                  for i, c in enumerate(row)] for row in cells]
+    return headers, cells
+
+
+# how a table is narrowed to the terminal, in this order (the README says so)
+_NARROWER = (_shorter_times, _dropped("commit"), _dropped("artifact", only_if_same=True), _cut)
+_PAGING: List[bool] = []  # output goes through a pager, to the terminal
+
+
+def to_terminal(stream) -> bool:
+    """Is `stream` the user's terminal (directly, or through the pager)?"""
+    return bool(_PAGING) or stream.isatty()
+
+
+@contextmanager
+def paged(wanted: bool) -> Iterator[None]:
+    """Send stdout through the pager git would use (GIT_PAGER, core.pager, PAGER, less with
+    LESS=FRX), when it is a terminal and `pager.gto` does not say no; never when piped."""
+    if not wanted or _PAGING or os.environ.get("GIT_PAGER_IN_USE") or not sys.stdout.isatty():
+        yield
+        return
+    import io
+    import subprocess
+
+    from git_gto.git.run import git
+
+    if git(None, "config", "--type=bool", "--get", "pager.gto", check=False).stdout.strip() == "false":
+        yield
+        return
+    program = git(None, "var", "GIT_PAGER", check=False).stdout.strip() or "less"
+    if program == "cat":
+        yield
+        return
+    env = {**os.environ, "GIT_PAGER_IN_USE": "true"}
+    env.setdefault("LESS", "FRX")
+    env.setdefault("LV", "-c")
+    pager = subprocess.Popen(program, shell=True, stdin=subprocess.PIPE, env=env)
+    terminal = sys.stdout
+    assert pager.stdin is not None
+    sys.stdout = io.TextIOWrapper(pager.stdin, encoding=terminal.encoding or "utf-8", errors="replace")
+    _PAGING.append(True)
+    try:
+        yield
+    finally:
+        try:
+            sys.stdout.close()
+        except BrokenPipeError:
+            pass
+        sys.stdout = terminal
+        _PAGING.clear()
+        pager.wait()
 
 
 def message(text: str) -> None:

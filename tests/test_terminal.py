@@ -3,6 +3,7 @@ artifacts.yaml are shown escaped (as git and `cat -v` show them); JSON and piped
 exact."""
 
 import json
+import re
 import os
 import pty
 import subprocess
@@ -92,3 +93,38 @@ def test_color_always_colours_a_pipe(repo, gto_e2e, monkeypatch):
     assert result.exit_code == 1 and result.stderr.startswith("\x1b[31merror: "), result.stderr
     repo.git("config", "--global", "color.ui", "auto")
     assert gto_e2e("register", "bad name").stderr.startswith("error: ")
+
+
+def test_tables_fit_the_terminal_in_the_stated_order(repo, gto_e2e, monkeypatch):
+    repo.commit("init")
+    for version in ("v1.0.0", "v1.1.0-rc.1+build.5"):
+        repo.commit(version)
+        assert gto_e2e("register", "a-long-artifact-name", "--version", version).exit_code == 0
+    assert gto_e2e("assign", "a-long-artifact-name", "--version", "v1.0.0", "--stage", "production").exit_code == 0
+    monkeypatch.setenv("GIT_PAGER", "cat")
+    piped = gto_e2e("history").stdout
+    assert max(map(len, piped.splitlines())) > 80, "piped: never narrowed"
+    for columns in ("100", "80", "70"):
+        shown = run_on_terminal(["history"], repo.path, {"COLUMNS": columns}).decode()
+        lines = shown.splitlines()
+        assert max(map(len, lines)) <= int(columns), (columns, shown)
+        assert "│ timestamp" in lines[1]
+        if columns == "100":
+            assert re.search(r"│ 2024-01-01 \d\d:\d\d +│", shown), shown  # times to the minute
+        assert "+00:00" not in shown and "commit" not in lines[1], "the commit column goes first"
+    assert "…" in run_on_terminal(["history"], repo.path, {"COLUMNS": "70"}).decode()
+
+
+def test_long_output_goes_through_the_pager_as_git_does(repo, gto_e2e, monkeypatch, tmp_path):
+    repo.commit("init")
+    assert gto_e2e("register", "m").exit_code == 0
+    log = tmp_path / "pager.log"
+    monkeypatch.setenv("GIT_PAGER", f"tee {log} | sed 's/^/PAGED: /'")
+    shown = run_on_terminal(["history", "--plain"], repo.path).decode()
+    assert shown.splitlines()[0].startswith("PAGED: timestamp"), shown
+    assert log.read_text().startswith("timestamp")
+    repo.git("config", "pager.gto", "false")
+    assert not run_on_terminal(["history", "--plain"], repo.path).decode().startswith("PAGED")
+    repo.git("config", "--unset", "pager.gto")
+    assert gto_e2e("history", "--plain").stdout.startswith("timestamp"), "never when piped"
+    assert not run_on_terminal(["check-ref", "m@v0.0.1"], repo.path).decode().startswith("PAGED")
