@@ -66,6 +66,16 @@ class GtoGroup(click.Group):
     def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
         return load_command(name)
 
+    def shell_complete(self, ctx: click.Context, incomplete: str) -> list:
+        """Command names complete extensions on PATH (git-gto-NAME) too."""
+        from click.shell_completion import CompletionItem
+
+        found = super().shell_complete(ctx, incomplete)
+        if not incomplete.startswith("-"):
+            found += [CompletionItem(name, help=f"git-gto-{name}")
+                      for name in external_commands() if name.startswith(incomplete)]
+        return found
+
     def resolve_command(self, ctx: click.Context, args: List[str]):
         """An unknown command: as git does, name the most similar one."""
         name = args[0] if args else ""

@@ -375,3 +375,12 @@ def test_bash_without_a_framework_keeps_the_name_before_the_at(registry):
     result = subprocess.run(["bash", "--norc", "--noprofile", "-c", SESSION, "bash", line, *bash_words(line)],
                             cwd=registry.path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     assert result.stdout.split("\n")[:-1] == ["@v1.1.0 ", "@v1.0.0 "], result.stderr
+
+
+def test_extensions_on_path_complete_as_commands(registry, tmp_path):
+    extension = tmp_path / "git-gto-lineage"
+    extension.write_text("#!/bin/sh\n")
+    extension.chmod(0o755)
+    env = {**os.environ, "PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", **completion_request("git-gto li", 1)}
+    result = subprocess.run(["git-gto"], cwd=registry.path, env=env, stdout=subprocess.PIPE, text=True)
+    assert result.stdout.splitlines() == ["plain\tlineage\tgit-gto-lineage"]
