@@ -219,7 +219,8 @@ def _after_newest_event(ws: "Workspace", artifact: R.Artifact, change: Change) -
             f"'{artifact.name}' has an event dated after now: this deprecation does not take effect"
         )
     elif not os.environ.get("GIT_COMMITTER_DATE"):
-        time.sleep(max(0.0, newest + 1 - time.time()))
+        # git's time() reads the coarse clock, a few milliseconds behind time.time()
+        time.sleep(max(0.0, newest + 1.02 - time.time()))
     else:
         change.warnings.append(
             f"'{artifact.name}' changed in the same second (GIT_COMMITTER_DATE): "

@@ -257,10 +257,10 @@ class GitRepo:
 
     # -- writing tags ---------------------------------------------------------------------
     def tagger(self) -> Identity:
-        """The tagger git would use: GIT_COMMITTER_* first, then user.name/user.email."""
+        """The tagger `git tag -a` would write now (git's own identity and date rules)."""
         from git_gto.git.identity import tagger
 
-        return tagger(self.config_value)
+        return tagger(self.location)
 
     def create_tags(self, tags: List[NewTag]) -> None:
         """Create annotated tags, all or none: any existing name makes the whole call fail."""
