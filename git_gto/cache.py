@@ -3,7 +3,8 @@
 Tag objects never change, so an artifact whose tags (names and object ids) are the same as
 last time has the same registry entries, and the same summaries. Each artifact's shard is
 keyed by a fingerprint of its tags: a new, moved or deleted tag rebuilds that artifact only.
-Commits are immutable too: their headers and `artifacts.yaml` are kept by object id.
+Commits are immutable too: their headers and their `artifacts.yaml`, parsed (or why it does
+not parse), are kept by object id.
 
 The file is a BLAKE2b digest of the payload, then the payload (marshal). A file that is not
 a regular file, fails the digest or does not have the expected shape is ignored, and rebuilt:
@@ -26,7 +27,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from git_gto.files import UnsafeFile, read_regular
 
-FORMAT = 6
+FORMAT = 7
 CACHE_FILE = os.path.join("gto", "tags.cache")
 DIGEST_SIZE = 20
 # 50,000 tags make a cache of about 20 MB; past 1 GiB it is not ours, or not worth it.

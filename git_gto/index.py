@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import PurePosixPath
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from git_gto import tags as T
 from git_gto.errors import ConfigError, GtoError, UsageError
@@ -81,6 +81,33 @@ def _as_bool(value: Any) -> Optional[bool]:
     if isinstance(value, str):
         return _BOOL_WORDS.get(value.lower())
     return None
+
+
+class PackedIndex(Mapping[str, Annotation]):
+    """A parsed index as the cache keeps it: each annotation marshalled on its own, so a
+    command unmarshals only the ones it uses (a 100,000-entry file costs its names)."""
+
+    def __init__(self, blob: bytes):
+        import marshal
+
+        self._entries: Dict[str, bytes] = marshal.loads(blob)
+
+    @staticmethod
+    def pack(index: Index) -> bytes:
+        import marshal
+
+        return marshal.dumps({name: marshal.dumps(a) for name, a in index.items()})
+
+    def __getitem__(self, name: str) -> Annotation:
+        import marshal
+
+        return marshal.loads(self._entries[name])  # a copy of its own each time
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _worktree(worktree: Optional[str]) -> str:

@@ -12,11 +12,11 @@ from typing import Any, Optional
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
-from yaml.nodes import MappingNode
+from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 from yaml.resolver import BaseResolver
 
 try:  # libyaml's parser, when PyYAML has it (the resolver and constructor stay ours)
-    from yaml import CParser as _Parser
+    from yaml.cyaml import CParser as _Parser  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - PyYAML without libyaml
     from yaml.composer import Composer
     from yaml.parser import Parser
@@ -62,6 +62,16 @@ RULES_1_2 = [
 class Resolver12(BaseResolver):
     yaml_implicit_resolvers: dict = {}
 
+    def resolve(self, kind, value, implicit):
+        """BaseResolver's answer without its path resolvers (unused; this runs per scalar)."""
+        if kind is ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag
+            return _STR
+        return "tag:yaml.org,2002:seq" if kind is SequenceNode else "tag:yaml.org,2002:map"
+
 
 for _tag, _pattern, _first in RULES_1_2:
     Resolver12.add_implicit_resolver(_tag, re.compile(f"^(?:{_pattern})$", re.X), list(_first))
@@ -104,7 +114,7 @@ class Constructor12(SafeConstructor):
     def construct_yaml_binary(self, node) -> str:  # type: ignore[override]
         return "".join(str(self.construct_scalar(node)).split())
 
-    def construct_yaml_set(self, node):  # type: ignore[override]
+    def construct_yaml_set(self, node):
         members: list = []
         yield members
         members.extend(self.construct_mapping(node))
@@ -112,10 +122,10 @@ class Constructor12(SafeConstructor):
 
 for _tag, _method in (("int", Constructor12.construct_yaml_int), ("timestamp", Constructor12.construct_yaml_timestamp),
                       ("binary", Constructor12.construct_yaml_binary), ("set", Constructor12.construct_yaml_set)):
-    Constructor12.add_constructor(f"tag:yaml.org,2002:{_tag}", _method)
+    Constructor12.add_constructor(f"tag:yaml.org,2002:{_tag}", _method)  # type: ignore[type-var]
 
 
-class Loader(_Parser, Constructor12, Resolver12):  # type: ignore[misc, valid-type]
+class Loader(_Parser, Constructor12, Resolver12):
     def __init__(self, stream):
         _Parser.__init__(self, stream)
         Constructor12.__init__(self)
@@ -130,7 +140,8 @@ def load(text: bytes | str) -> Any:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise YamlError(str(getattr(e, "problem", None) or "not valid YAML"), line) from None
+        problem = str(getattr(e, "problem", None) or "not valid YAML")
+        raise YamlError("nested too deeply" if "nesting depth" in problem else problem, line) from None
     except RecursionError:
         raise YamlError("nested too deeply") from None
     except (ValueError, OverflowError) as e:  # a scalar its tag cannot hold (`_` as an int...)

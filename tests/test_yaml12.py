@@ -118,3 +118,31 @@ def test_annotate_writes_what_reads_back_the_same(repo, gto):
 
     data = {"labels": TRICKY}
     assert yaml12.load(yaml12.dump(data)) == yaml.safe_load(yaml12.dump(data)) == data
+
+
+def test_committed_index_parsed_once_per_commit(repo, gto, monkeypatch):
+    """A large artifacts.yaml is parsed once per commit, then read from the cache; only the
+    annotations a command uses are unpacked."""
+    from git_gto import index, loader
+
+    text = "".join(f"model-{i:05d}:\n  type: model\n  path: m/{i}\n" for i in range(5000))
+    repo.commit("ann", files={"artifacts.yaml": text})
+    ok(gto("register", "model-00001"))
+    parsed = []
+    monkeypatch.setattr(loader, "parse_index", lambda *a: parsed.append(a) or index.parse_index(*a))
+    unpacked = []
+    real = index.PackedIndex.__getitem__
+    monkeypatch.setattr(index.PackedIndex, "__getitem__", lambda self, k: unpacked.append(k) or real(self, k))
+    shown = json.loads(ok(gto("show", "model-00001", "--json")).stdout)
+    assert shown[0]["enrichments"][0]["enrichments"][0]["artifact"]["path"] == "m/1"
+    assert parsed == [] and set(unpacked) == {"model-00001"}
+    assert len(json.loads(ok(gto("show", "--json")).stdout)) == 5000
+
+
+def test_committed_index_refusal_is_cached_too(repo, gto, monkeypatch):
+    from git_gto import loader
+
+    repo.commit("ann", files={"artifacts.yaml": "mm: {virtual: 2}\n"})
+    first = refused(gto("show"), 1, "doesn't conform to GTO format")
+    monkeypatch.setattr(loader, "parse_index", None)  # not called again
+    assert refused(gto("show"), 1, "doesn't conform to GTO format") == first
