@@ -25,6 +25,9 @@ class Created:
     target: str
     message: str
 
+    def __post_init__(self) -> None:
+        rules.check_new_tag(self.tag, self.message)
+
 
 @dataclass
 class Change:
@@ -92,6 +95,8 @@ def plan_assign(ws: "Workspace", name: str, stage: str, ref: Optional[str] = Non
     registered on the way unless `skip_registration`. Both tags or neither."""
     rules.check_fullname(name)
     rules.check_stage(ws.config, stage)
+    if version == "":
+        raise UsageError("--version needs a value (a version such as v1.0.0)")
     new_name = version if ref is not None else None
     existing_name = version if ref is None else None
     if ref is None and version is None:

@@ -155,6 +155,11 @@ def annotate(index: Index, name: str, type_: Optional[str] = None, path: Optiona
     """Add or update the entry of NAME in `index` (checked by the caller: names, type,
     and that a `must_exist` path is committed); refuses overlapping paths."""
     labels = list(labels or [])
+    for option, value in (("--path", path), ("--description", description), ("--custom", custom)):
+        try:
+            (value or "").encode("utf-8")
+        except UnicodeEncodeError:
+            raise GtoError(f"{option}: the value is not valid UTF-8 text") from None
     if must_exist and not path:
         raise UsageError("--must-exist needs --path")
     if path and not allow_same_path:

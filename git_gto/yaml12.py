@@ -137,6 +137,8 @@ def load(text: bytes | str) -> Any:
     loader = Loader(text)
     try:
         return loader.get_single_data()
+    except yaml.reader.ReaderError as e:
+        raise YamlError(f"not UTF-8 text (byte {e.position})") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         line = mark.line + 1 if mark is not None else None

@@ -244,13 +244,25 @@ class GitRepo:
         return True
 
     def first_parent_history(self, sha: str) -> List[str]:
+        """`sha` and its first parents, newest first, down to the root or to where a
+        shallow clone's history is cut (`shallow`); a missing commit is an error."""
+        try:
+            with open(os.path.join(self.commondir, "shallow")) as f:
+                shallow = set(f.read().split())
+        except OSError:
+            shallow = set()
         out = []
         seen = set()
         current: Optional[str] = sha
         while current and current not in seen:
             seen.add(current)
             out.append(current)
-            raw = self.raw_object(current)[1]
+            if current in shallow:
+                break
+            try:
+                raw = self.raw_object(current)[1]
+            except KeyError:
+                raise GtoError(f"commit {current} is missing (a partial clone, or a broken repository)") from None
             parent = split_object(raw)[0].get(b"parent")
             current = parent.decode() if parent else None
         return out
