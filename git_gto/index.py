@@ -43,7 +43,7 @@ def parse_index(text: bytes | str, where: str) -> Index:
         data = yaml12.load(text)
     except yaml12.YamlError as e:
         at = f" (line {e.line})" if e.line else ""
-        raise ConfigError(f"{where} is not valid YAML{at}: {e.problem}") from None
+        raise ConfigError(f"{where} doesn't conform to GTO format: not valid YAML{at}: {e.problem}") from None
     if not isinstance(data, dict):
         raise bad
     out: Index = {}
