@@ -3,7 +3,8 @@
 Tag objects never change, so an artifact whose tags (names and object ids) are the same as
 last time has the same registry entries, and the same summaries. Each artifact's shard is
 keyed by a fingerprint of its tags: a new, moved or deleted tag rebuilds that artifact only.
-Commits are immutable too: their headers and `artifacts.yaml` are kept by object id.
+Commits are immutable too: their headers and their `artifacts.yaml`, parsed (or why it does
+not parse), are kept by object id.
 
 The file is a BLAKE2b digest of the payload, then the payload (marshal). A file that is not
 a regular file, fails the digest or does not have the expected shape is ignored, and rebuilt:

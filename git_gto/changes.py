@@ -26,6 +26,9 @@ class Created:
     target: str
     message: str
 
+    def __post_init__(self) -> None:
+        rules.check_new_tag(self.tag, self.message)
+
 
 @dataclass
 class Change:
@@ -93,6 +96,8 @@ def plan_assign(ws: "Workspace", name: str, stage: str, ref: Optional[str] = Non
     registered on the way unless `skip_registration`. Both tags or neither."""
     rules.check_fullname(name)
     rules.check_stage(ws.config, stage)
+    if version == "":
+        raise UsageError("--version needs a value (a version such as v1.0.0)")
     new_name = version if ref is not None else None
     existing_name = version if ref is None else None
     if ref is None and version is None:
@@ -220,7 +225,8 @@ def _after_newest_event(ws: "Workspace", artifact: R.Artifact, change: Change) -
             f"'{artifact.name}' has an event dated after now: this deprecation does not take effect"
         )
     elif not os.environ.get("GIT_COMMITTER_DATE"):
-        time.sleep(max(0.0, newest + 1 - time.time()))
+        # git's time() reads the coarse clock, a few milliseconds behind time.time()
+        time.sleep(max(0.0, newest + 1.02 - time.time()))
     else:
         change.warnings.append(
             f"'{artifact.name}' changed in the same second (GIT_COMMITTER_DATE): "

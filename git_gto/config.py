@@ -140,14 +140,13 @@ def parse_config(text: bytes, where: str) -> Config:
     """The settings of a `.gto` file's text (`where` names it in errors), `GTO_*` on top."""
     config = Config()
     if text.strip():
-        import yaml
+        from git_gto import yaml12
 
         try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            line = getattr(getattr(e, "problem_mark", None), "line", None)
-            at = f" (line {line + 1})" if line is not None else ""
-            raise ConfigError(f"Wrong config file '{where}': not valid YAML{at}") from None
+            data = yaml12.load(text)
+        except yaml12.YamlError as e:
+            at = f" (line {e.line})" if e.line else ""
+            raise ConfigError(f"Wrong config file '{where}': not valid YAML{at}: {e.problem}") from None
         if data is not None:
             if not isinstance(data, dict):
                 raise ConfigError(f"Wrong config file '{where}': expected a mapping of settings")

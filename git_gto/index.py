@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import PurePosixPath
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from git_gto import tags as T
 from git_gto.errors import ConfigError, GtoError, UsageError
@@ -26,16 +26,24 @@ def compact_annotation(annotation: Annotation) -> Annotation:
     return {k: v for k, v in annotation.items() if v != defaults[k]}
 
 
-def parse_index(text: bytes | str, where: str) -> Index:
-    """Parse `artifacts.yaml`: name -> annotation with every field (defaults filled in)."""
-    import yaml
+BAD_FORMAT = ("{where} doesn't conform to GTO format (a mapping of artifact names to type, path, "
+              "virtual, labels, description, custom)")
+# the values pydantic's lax bool (gto's `virtual: bool`) takes besides true and false
+_BOOL_WORDS = {"0": False, "off": False, "f": False, "false": False, "n": False, "no": False,
+               "1": True, "on": True, "t": True, "true": True, "y": True, "yes": True}
 
-    bad = ConfigError(f"{where} doesn't conform to GTO format (a mapping of artifact names to "
-                      "type, path, virtual, labels, description, custom)")
+
+def parse_index(text: bytes | str, where: str) -> Index:
+    """Parse `artifacts.yaml` as gto does (YAML 1.2, gto's coercions and refusals): name ->
+    annotation with every field (defaults filled in)."""
+    from git_gto import yaml12
+
+    bad = ConfigError(BAD_FORMAT.format(where=where))
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise bad from None
+        data = yaml12.load(text)
+    except yaml12.YamlError as e:
+        at = f" (line {e.line})" if e.line else ""
+        raise ConfigError(f"{where} doesn't conform to GTO format: not valid YAML{at}: {e.problem}") from None
     if not isinstance(data, dict):
         raise bad
     out: Index = {}
@@ -48,23 +56,58 @@ def parse_index(text: bytes | str, where: str) -> Index:
         for key in ANNOTATION_FIELDS:
             if key in entry:
                 annotation[key] = entry[key]
-        if annotation["type"] is not None and not isinstance(annotation["type"], str):
-            raise bad
-        if annotation["path"] is not None and not isinstance(annotation["path"], str):
-            raise bad
-        if not isinstance(annotation["virtual"], bool):
+        for key in ("type", "path"):
+            if annotation[key] is not None and not isinstance(annotation[key], str):
+                raise bad
+        annotation["virtual"] = _as_bool(annotation["virtual"])
+        if annotation["virtual"] is None:
             raise bad
         labels = annotation["labels"]
-        if labels is None:
-            labels = annotation["labels"] = []
         if not isinstance(labels, list) or not all(isinstance(v, str) for v in labels):
             raise bad
-        if annotation["description"] is None:
-            annotation["description"] = ""
         if not isinstance(annotation["description"], str):
             raise bad
         out[name] = annotation
     return out
+
+
+def _as_bool(value: Any) -> Optional[bool]:
+    """gto's (pydantic's) bool: true/false, 0/1 (also 0.0/1.0), and the words of
+    `_BOOL_WORDS` in any case; None for anything else."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        return _BOOL_WORDS.get(value.lower())
+    return None
+
+
+class PackedIndex(Mapping[str, Annotation]):
+    """A parsed index as the cache keeps it: each annotation marshalled on its own, so a
+    command unmarshals only the ones it uses (a 100,000-entry file costs its names)."""
+
+    def __init__(self, blob: bytes):
+        import marshal
+
+        self._entries: Dict[str, bytes] = marshal.loads(blob)
+
+    @staticmethod
+    def pack(index: Index) -> bytes:
+        import marshal
+
+        return marshal.dumps({name: marshal.dumps(a) for name, a in index.items()})
+
+    def __getitem__(self, name: str) -> Annotation:
+        import marshal
+
+        return marshal.loads(self._entries[name])  # a copy of its own each time
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
 
 
 def _worktree(worktree: Optional[str]) -> str:
@@ -87,10 +130,10 @@ def read_worktree_index(worktree: Optional[str], index_file: str) -> Index:
 def write_worktree_index(worktree: Optional[str], index_file: str, index: Index) -> None:
     """Write the file with defaults left out, keys sorted, atomically (never through a
     symbolic link)."""
-    import yaml
+    from git_gto import yaml12
 
     data = {name: compact_annotation(a) for name, a in index.items()}
-    text = yaml.safe_dump(data, default_flow_style=False, sort_keys=True, allow_unicode=True)
+    text = yaml12.dump(data)
     try:
         write_regular(_worktree(worktree), index_file, text.encode("utf-8"))
     except UnsafeFile as e:
@@ -112,6 +155,11 @@ def annotate(index: Index, name: str, type_: Optional[str] = None, path: Optiona
     """Add or update the entry of NAME in `index` (checked by the caller: names, type,
     and that a `must_exist` path is committed); refuses overlapping paths."""
     labels = list(labels or [])
+    for option, value in (("--path", path), ("--description", description), ("--custom", custom)):
+        try:
+            (value or "").encode("utf-8")
+        except UnicodeEncodeError:
+            raise GtoError(f"{option}: the value is not valid UTF-8 text") from None
     if must_exist and not path:
         raise UsageError("--must-exist needs --path")
     if path and not allow_same_path:

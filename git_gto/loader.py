@@ -15,7 +15,7 @@ from git_gto import tags as T
 from git_gto.cache import RegistryCache, Shard, fingerprint
 from git_gto.errors import ConfigError, GtoError
 from git_gto.git.objects import OBJ_COMMIT, OBJ_TAG, CommitInfo, Identity, TagObject
-from git_gto.index import Annotation, Index, parse_index
+from git_gto.index import Annotation, PackedIndex, parse_index
 from git_gto.source import TagSource
 
 log = logging.getLogger("git_gto")
@@ -42,7 +42,7 @@ class RegistryLoader:
         self._registry: Optional[R.Registry] = None
         self._live: Optional[set] = None
         self._annotated: Dict[str, List[str]] = {}
-        self._indexes: Dict[str, Index] = {}
+        self._indexes: Dict[str, PackedIndex] = {}
         self._commits: Dict[str, CommitInfo] = {}
         self.unusable_indexes: List[str] = []  # artifacts.yaml of commits that do not parse
         self._odd_names: List[str] = []
@@ -65,21 +65,25 @@ class RegistryLoader:
             info = self._commits[sha] = CommitInfo(peeled, tree, Identity(*author), Identity(*committer), message)
         return info
 
-    def index_at(self, commit: str) -> Index:
-        """The annotations of `artifacts.yaml` as committed in `commit` ({} if absent)."""
+    def index_at(self, commit: str) -> PackedIndex:
+        """The annotations of `artifacts.yaml` as committed in `commit` ({} if absent):
+        parsed once per commit, then kept in the cache (marshalled, loaded when used), as is
+        the refusal of a file that does not parse."""
         if commit not in self._indexes:
             key = (commit, self.index_file)
-            if key in self.cache.commits:
-                text = self.cache.commits[key]
-            else:
+            cached = self.cache.commits.get(key)
+            if not isinstance(cached, (bytes, str)):
                 text = self.source.read_file(commit, self.index_file)
-                self.cache.put_commit(key, text)
-            try:
-                self._indexes[commit] = {} if text is None else parse_index(
-                    text, f"{self.index_file} in commit {commit[:7]}")
-            except ConfigError as e:  # one bad commit must not stop every reader: doctor names it
-                self._indexes[commit] = {}
-                self.unusable_indexes.append(f"{e.message}; its annotations are left out")
+                try:
+                    cached = PackedIndex.pack({} if text is None else parse_index(
+                        text, f"{self.index_file} in commit {commit[:7]}"))
+                except ConfigError as e:
+                    cached = e.message
+                self.cache.put_commit(key, cached)
+            if isinstance(cached, str):  # one bad commit must not stop every reader: doctor names it
+                self.unusable_indexes.append(f"{cached}; its annotations are left out")
+                cached = PackedIndex.pack({})
+            self._indexes[commit] = PackedIndex(cached)
         return self._indexes[commit]
 
     def annotated_at(self, name: str) -> Tuple[str, ...]:

@@ -15,6 +15,24 @@ from git_gto.config import Config
 from git_gto.errors import GtoError, UsageError
 
 
+# a ref is a file named after the tag (plus `.lock` while it is written): NAME_MAX is 255
+MAX_REF_COMPONENT = 250
+
+
+def check_new_tag(tag: str, message: str) -> None:
+    """A tag git can store: each part of its name between slashes fits a file name, and
+    its message is text (a command-line argument that is not UTF-8 is refused)."""
+    for part in tag.split("/"):
+        if len(part.encode("utf-8", "surrogateescape")) > MAX_REF_COMPONENT:
+            shown = tag if len(tag) <= 60 else tag[:57] + "..."
+            raise GtoError(f"Tag name '{shown}' is too long: git stores a tag as a file, and each part "
+                           f"of its name between slashes may have at most {MAX_REF_COMPONENT} bytes")
+    try:
+        message.encode("utf-8")
+    except UnicodeEncodeError:
+        raise GtoError("The message is not valid UTF-8 text") from None
+
+
 def check_fullname(name: str) -> None:
     if not T.is_fullname(name):
         raise GtoError(T.INVALID_NAME.format(name))

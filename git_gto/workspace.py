@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from git_gto import registry as R
     from git_gto.git.mirror import Mirror
     from git_gto.cache import RegistryCache
-    from git_gto.index import Index
+    from git_gto.index import PackedIndex
     from git_gto.loader import RegistryLoader
 
 log = logging.getLogger("git_gto")
@@ -124,7 +124,7 @@ class Workspace:
     def registry(self) -> "R.Registry":
         return self.loader.registry()
 
-    def index_at(self, commit: str) -> "Index":
+    def index_at(self, commit: str) -> "PackedIndex":
         return self.loader.index_at(commit)
 
     def find_artifact(self, name: str) -> "R.Artifact":

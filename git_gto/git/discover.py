@@ -140,7 +140,57 @@ def ensure_valid_ownership(top: str, paths: Tuple[Optional[str], ...]) -> None:
 
 
 def _location(controldir: str, worktree: Optional[str], from_environment: bool = False) -> Location:
-    return Location(controldir, worktree, _commondir(controldir), from_environment)
+    commondir = _commondir(controldir)
+    check_format(commondir)
+    return Location(controldir, worktree, commondir, from_environment)
+
+
+# the extensions of repository format 1 that change nothing git-gto reads
+READABLE_EXTENSIONS = ("noop", "preciousobjects", "partialclone", "worktreeconfig")
+
+
+def check_format(commondir: str) -> None:
+    """Refuse, in one line, a repository whose format git-gto cannot read: a format
+    version over 1, SHA-256 objects, reftable refs, or an extension it does not know
+    (git ignores `extensions.*` in format 0, and so does this check)."""
+    version, extensions = _format_of(os.path.join(commondir, "config"))
+    if version > 1:
+        raise NotARepository(f"unsupported repository format version {version} (git-gto reads 0 and 1)")
+    if version < 1:
+        return
+    for key, value in extensions.items():
+        if key == "objectformat" and value.lower() != "sha1":
+            raise NotARepository(f"the repository uses {value} object names, which git-gto does not support "
+                                 "(only sha1)")
+        if key == "refstorage" and value.lower() != "files":
+            raise NotARepository(f"the repository stores its refs as {value}, which git-gto does not support")
+        if key not in READABLE_EXTENSIONS + ("objectformat", "refstorage"):
+            raise NotARepository(f"unknown repository extension found: {key} (not supported by git-gto)")
+
+
+def _format_of(config: str) -> Tuple[int, dict]:
+    """core.repositoryformatversion and the extensions.* keys of a config file (git's
+    syntax, read line by line: only these two sections matter)."""
+    try:
+        with open(config, "rb") as f:
+            text = f.read(1024 * 1024).decode("utf-8", "replace")
+    except OSError:
+        return 0, {}
+    section, version, extensions = "", 0, {}
+    for line in text.splitlines():
+        m = re.match(r'\s*\[\s*([\w.-]+)(\s+"[^"]*")?\s*\](.*)', line)
+        if m:
+            section = m.group(1).lower() + (" sub" if m.group(2) else "")
+            line = m.group(3)
+        m = re.match(r'\s*([A-Za-z][\w-]*)\s*(?:=\s*([^#;]*))?', line)
+        if not m:
+            continue
+        key, value = m.group(1).lower(), (m.group(2) if m.group(2) is not None else "true").strip().strip('"')
+        if section == "core" and key == "repositoryformatversion":
+            version = int(value) if value.isdigit() else 0
+        elif section == "extensions":
+            extensions[key] = value
+    return version, extensions
 
 
 def _commondir(controldir: str) -> str:

@@ -2,39 +2,49 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from typing import Callable, Optional, Tuple
+from typing import Optional, Tuple
 
 from git_gto.errors import GtoError
-from git_gto.git.objects import Identity
+from git_gto.git.discover import Location
+from git_gto.git.objects import Identity, representable
+
+_IDENT = re.compile(r"(.*) <(.*)> (\d+) ([+-])(\d+)(\d\d)")
 
 
-def tagger(config_value: Callable[[str, str], Optional[str]]) -> Identity:
-    """GIT_COMMITTER_* first, then user.name/user.email (`config_value(section, key)`)."""
-    name = os.environ.get("GIT_COMMITTER_NAME")
-    email = os.environ.get("GIT_COMMITTER_EMAIL")
-    if name is None:
-        name = config_value("user", "name")
-    if email is None:
-        email = config_value("user", "email")
-    if not name or email is None:
-        raise GtoError(
-            "Author identity unknown: set user.name and user.email "
-            "(git config --global user.name 'Your Name')"
-        )
-    date = os.environ.get("GIT_COMMITTER_DATE")
-    if date:
-        epoch, offset = parse_git_date(date)
-    else:
-        epoch = int(time.time())
-        offset = time.localtime(epoch).tm_gmtoff
-    return Identity(name, email, epoch, offset)
+def tagger(location: Optional[Location]) -> Identity:
+    """The tagger line `git tag -a` would write here, as git builds it: asked of git itself
+    (`git var GIT_COMMITTER_IDENT`), so that GIT_COMMITTER_*, committer.* and user.* in
+    every configuration file, EMAIL, user.useConfigOnly, the crud git strips from names
+    and emails and every date form git reads give the same bytes, and what git refuses
+    is refused with git's reason. A date the registry could not read back is refused."""
+    from git_gto.git.run import git, git_reason
+
+    try:
+        result = git(location, "var", "GIT_COMMITTER_IDENT", check=False)
+    except OSError as e:
+        raise GtoError(f"cannot run git to learn the tagger identity: {e.strerror}") from None
+    if result.returncode != 0:
+        reason = git_reason(result.stderr)
+        if "Please tell me who you are" in result.stderr:
+            reason += " (set it: git config --global user.name 'Your Name'; git config --global user.email you@example.com)"
+        raise GtoError(reason)
+    line = result.stdout.rstrip("\n")
+    m = _IDENT.fullmatch(line)
+    if m is None:
+        raise GtoError(f"git gave an identity git-gto cannot read: {line!r}")
+    name, email, epoch, sign, hours, minutes = m.groups()
+    offset = (int(hours) * 3600 + int(minutes) * 60) * (-1 if sign == "-" else 1)
+    if not representable(int(epoch), offset):
+        raise GtoError(f"the tagger date '{epoch} {sign}{hours}{minutes}' (from GIT_COMMITTER_DATE) "
+                       "is out of the range the registry reads (years 1-9999, offsets under a day)")
+    return Identity(name, email, int(epoch), offset)
 
 
 def parse_git_date(value: str) -> Tuple[int, int]:
-    """Parse the date forms git accepts in GIT_COMMITTER_DATE -> (epoch, offset seconds)."""
+    """Parse the usual date forms (`@EPOCH [+hhmm]`, ISO 8601, RFC 2822) -> (epoch, offset
+    seconds); what `--since`/`--until` accept besides `N days ago`."""
     import datetime as dt
     from email.utils import mktime_tz, parsedate_tz
 
@@ -50,8 +60,11 @@ def parse_git_date(value: str) -> Tuple[int, int]:
         offset = 0 if tz in (None, "Z") else _offset_of(tz.replace(":", ""))
         if tz is None:
             offset = time.localtime().tm_gmtoff
-        naive = dt.datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}")
-        epoch = int(naive.replace(tzinfo=dt.timezone(dt.timedelta(seconds=offset))).timestamp())
+        try:
+            naive = dt.datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}")
+            epoch = int(naive.replace(tzinfo=dt.timezone(dt.timedelta(seconds=offset))).timestamp())
+        except (ValueError, OverflowError):
+            raise GtoError(f"invalid date format: {value}") from None
         return epoch, offset
     parsed = parsedate_tz(text)
     if parsed:

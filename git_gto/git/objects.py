@@ -61,7 +61,7 @@ def object_id(value: bytes) -> str:
     return value.decode("ascii") if _SHA.fullmatch(value) else ""
 
 
-def parse_identity(line: bytes) -> Optional[Identity]:
+def parse_identity(line: bytes, encoding: str = "utf-8") -> Optional[Identity]:
     """`Name <email> 1700000000 +0100` -> Identity, None if it does not parse (string
     operations: this runs per tag)."""
     lt = line.find(b"<")
@@ -78,8 +78,8 @@ def parse_identity(line: bytes) -> Optional[Identity]:
         tz = when[1]
         offset = (int(tz[1:3]) * 3600 + int(tz[3:5]) * 60) * (-1 if tz[:1] == b"-" else 1)
     return Identity(
-        line[:lt].rstrip().decode("utf-8", "replace"),
-        line[lt + 1:gt].decode("utf-8", "replace"),
+        line[:lt].rstrip().decode(encoding, "replace"),
+        line[lt + 1:gt].decode(encoding, "replace"),
         epoch,
         offset,
     )
@@ -157,11 +157,26 @@ def _message(body: bytes) -> str:
     return body.decode("utf-8", "replace").strip()
 
 
+def text_encoding(header: Optional[bytes]) -> str:
+    """The Python codec of a commit's `encoding` header (git's i18n.commitEncoding), UTF-8
+    when there is none or Python does not know it (git then shows the bytes as they are)."""
+    import codecs
+
+    if not header:
+        return "utf-8"
+    try:
+        return codecs.lookup(header.decode("ascii").strip()).name
+    except (LookupError, UnicodeDecodeError):
+        return "utf-8"
+
+
 def parse_commit(sha: str, raw: bytes) -> CommitInfo:
-    """A commit's headers and message; KeyError if git itself would call it broken."""
+    """A commit's headers and message (in the commit's `encoding`); KeyError if git itself
+    would call it broken."""
     headers, body = split_object(raw)
-    author = parse_identity(headers.get(b"author", b""))
-    committer = parse_identity(headers.get(b"committer", b""))
+    encoding = text_encoding(headers.get(b"encoding"))
+    author = parse_identity(headers.get(b"author", b""), encoding)
+    committer = parse_identity(headers.get(b"committer", b""), encoding)
     tree = object_id(headers.get(b"tree", b""))
     if author is None or committer is None or not tree:
         raise KeyError(sha)
@@ -170,7 +185,7 @@ def parse_commit(sha: str, raw: bytes) -> CommitInfo:
         tree=tree,
         author=author,
         committer=committer,
-        message=body.decode("utf-8", "replace"),
+        message=body.decode(encoding, "replace"),
     )
 
 

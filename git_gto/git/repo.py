@@ -269,23 +269,35 @@ class GitRepo:
         return True
 
     def first_parent_history(self, sha: str) -> List[str]:
+        """`sha` and its first parents, newest first, down to the root or to where a
+        shallow clone's history is cut (`shallow`); a missing commit is an error."""
+        try:
+            with open(os.path.join(self.commondir, "shallow")) as f:
+                shallow = set(f.read().split())
+        except OSError:
+            shallow = set()
         out = []
         seen = set()
         current: Optional[str] = sha
         while current and current not in seen:
             seen.add(current)
             out.append(current)
-            raw = self.raw_object(current)[1]
+            if current in shallow:
+                break
+            try:
+                raw = self.raw_object(current)[1]
+            except KeyError:
+                raise GtoError(f"commit {current} is missing (a partial clone, or a broken repository)") from None
             parent = split_object(raw)[0].get(b"parent")
             current = parent.decode() if parent else None
         return out
 
     # -- writing tags ---------------------------------------------------------------------
     def tagger(self) -> Identity:
-        """The tagger git would use: GIT_COMMITTER_* first, then user.name/user.email."""
+        """The tagger `git tag -a` would write now (git's own identity and date rules)."""
         from git_gto.git.identity import tagger
 
-        return tagger(self.config_value)
+        return tagger(self.location)
 
     def create_tags(self, tags: List[NewTag], signer: Optional["Signer"] = None) -> None:
         """Create annotated tags (signed by `signer`, as `git tag -s`), all or none: any

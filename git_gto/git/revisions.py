@@ -3,6 +3,7 @@ prefix, a ref, `~N`, `^N`, `^{commit}`), every other form by `git rev-parse`."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from typing import TYPE_CHECKING, Optional
@@ -20,6 +21,15 @@ _COMMON_FORM = re.compile(r"([^~^@:]+)((?:~\d*|\^\d*|\^\{\w*\})*)")
 
 def resolve(repo: "GitRepo", rev: str) -> str:
     """The commit sha `rev` names."""
+    try:
+        return _resolve(repo, rev)
+    except OSError as e:
+        if e.errno == errno.ENAMETOOLONG:  # no ref file can have that name
+            raise RefNotFound(f"unknown revision '{rev[:60]}...'") from None
+        raise
+
+
+def _resolve(repo: "GitRepo", rev: str) -> str:
     m = _COMMON_FORM.fullmatch(rev)
     sha = _resolve_base(repo, m.group(1)) if m else None
     if m is None or sha is None:
