@@ -135,12 +135,7 @@ class MirrorRepo(GitRepo):
             here: Optional[GitRepo] = GitRepo.discover(None)
         except GtoError:
             here = None
-        if here is None:
-            return tagger(self.config_value)
-        try:
-            return tagger(here.config_value)
-        finally:
-            here.close()
+        return tagger(here.location if here is not None else None)  # None: the global identity
 
 
 class Mirror:
