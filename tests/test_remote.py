@@ -175,7 +175,7 @@ def test_the_tagger_is_the_users_identity_from_the_current_repository(repo, gto,
     ok(gto("register", "m", "-r", urls["http"]))
     tag = git("cat-file", "-p", "m@v0.0.1", cwd=Path(urls["file"][len("file://"):]))
     assert "tagger Local Person <local@example.com>" in tag
-    refused(gto("register", "n", "-r", urls["http"], cwd=tmp_path), 1, "error: Author identity unknown")
+    refused(gto("register", "n", "-r", urls["http"], cwd=tmp_path), 1, "error: unable to auto-detect email address")
 
 
 # -- racing writers ------------------------------------------------------------------------

@@ -81,9 +81,13 @@ def test_committed_custom_values_json_cannot_hold_are_shown(repo, gto):
     assert described["custom"]["when"] == "2024-01-02"
 
 
-def test_duplicate_keys_refused_by_every_read(repo, gto):
+def test_duplicate_keys_leave_that_commit_out_and_doctor_names_it(repo, gto):
+    """gto refuses every read; a committed file must not stop every reader here: the
+    commit's annotations are left out and doctor names the file (README, Differences)."""
     repo.commit("ann", files={"artifacts.yaml": "mm:\n  type: model\nmm:\n  type: dataset\n"})
-    refused(gto("show"), 1, "found duplicate key 'mm'")
+    assert ok(gto("show", "--json")).stdout.strip() == "{}"
+    doctor = gto("doctor")
+    assert doctor.exit_code == 1 and "found duplicate key 'mm'" in doctor.stdout
 
 
 def test_config_stages_on_off_are_names(repo, gto):
@@ -143,6 +147,7 @@ def test_committed_index_refusal_is_cached_too(repo, gto, monkeypatch):
     from git_gto import loader
 
     repo.commit("ann", files={"artifacts.yaml": "mm: {virtual: 2}\n"})
-    first = refused(gto("show"), 1, "doesn't conform to GTO format")
+    first = gto("doctor")
+    assert first.exit_code == 1 and "doesn't conform to GTO format" in first.stdout
     monkeypatch.setattr(loader, "parse_index", None)  # not called again
-    assert refused(gto("show"), 1, "doesn't conform to GTO format") == first
+    assert gto("doctor").stdout == first.stdout
