@@ -58,7 +58,7 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
         if ws.repo.has_tag(c.tag):
             raise GtoError(f"tag '{c.tag}' already exists")
     if change.created:
-        ws.repo.create_tags([NewTag(c.tag, c.target, c.message) for c in change.created])
+        ws.repo.create_tags([NewTag(c.tag, c.target, c.message, c.not_before) for c in change.created])
     if change.deleted:
         ws.repo.delete_tags([t for t, _ in change.deleted])
     if remote is None:

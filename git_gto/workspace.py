@@ -69,6 +69,12 @@ class Workspace:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def reload(self) -> None:
+        """Read the registry again when next asked (the tags may have moved)."""
+        if self._loader is not None:
+            self._loader.save()
+            self._loader = None
+
     @property
     def config(self) -> Config:
         """`.gto` of the work tree; of HEAD in a bare repository."""
