@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
 from git_gto import index as I
 from git_gto.errors import GtoError, PushFailed, UsageError
 from git_gto.git.repo import NewTag
-from git_gto.git.run import git, git_reason
+from git_gto.git.run import GitFailed, git, git_reason
 
 if TYPE_CHECKING:
     from git_gto.changes import Change
@@ -146,21 +146,54 @@ def update_index(ws: "Workspace", edit: Callable[[I.Index], object], message: st
     worktree, index_file = ws.repo.worktree, ws.config.index
     index = I.read_worktree_index(worktree, index_file)
     edit(index)
+    before = _saved(worktree, index_file) if commit or remote else None
     I.write_worktree_index(worktree, index_file, index)
     if commit or remote:
-        _commit_index(ws, message, remote)
+        try:
+            _commit_index(ws, message)
+        except BaseException:
+            _restore(worktree, index_file, before)
+            raise
+        if remote:
+            _push_head(ws, remote)
 
 
-def _commit_index(ws: "Workspace", message: str, remote: Optional[str]) -> None:
-    """Commit artifacts.yaml alone (other changes stay as they are) with the user's git."""
+def _saved(worktree: Optional[str], index_file: str) -> Optional[bytes]:
+    """The file as it is before an edit that is to be committed (None: there is none)."""
+    from git_gto.files import INDEX_LIMIT, read_regular
+
+    return read_regular(index_file, INDEX_LIMIT, root=worktree or ".")
+
+
+def _restore(worktree: Optional[str], index_file: str, before: Optional[bytes]) -> None:
+    """Put the file back as it was when its commit could not be made."""
+    import os
+
+    from git_gto.files import write_regular
+
+    if before is None:
+        os.unlink(os.path.join(worktree or ".", index_file))
+    else:
+        write_regular(worktree or ".", index_file, before)
+
+
+def _commit_index(ws: "Workspace", message: str) -> None:
+    """Commit artifacts.yaml alone (other changes stay as they are) with the user's git;
+    when git cannot, the index is left as it was and the error says the file was restored."""
     location, index_file = ws.repo.location, ws.config.index
-    git(location, "add", "--", index_file)
-    git(location, "commit", "--quiet", "-m", message, "--", index_file)
-    if remote:
-        result = git(location, "push", "--quiet", remote, "HEAD", check=False)
-        if result.returncode != 0:
-            said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
-            raise PushFailed(f"git push to '{remote}' failed: {git_reason(result.stderr)}", said)
+    try:
+        git(location, "add", "--", index_file)
+        git(location, "commit", "--quiet", "-m", message, "--", index_file)
+    except GitFailed as e:
+        git(location, "reset", "--quiet", "--", index_file, check=False)
+        raise GtoError(f"{e.message}; '{index_file}' is left as it was") from None
+
+
+def _push_head(ws: "Workspace", remote: str) -> None:
+    result = git(ws.repo.location, "push", "--quiet", remote, "HEAD", check=False)
+    if result.returncode != 0:
+        said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
+        raise PushFailed(f"git push to '{remote}' failed: {git_reason(result.stderr)}", said)
 
 
 def annotate(ws: "Workspace", name: str, type_: Optional[str] = None, path: Optional[str] = None,

@@ -52,10 +52,11 @@ class WriteLock:
         self._identity = (st.st_dev, st.st_ino)
 
     @classmethod
-    def acquire(cls, commondir: str, wait: float = WAIT_SECONDS) -> "WriteLock":
+    def acquire(cls, commondir: str, wait: Optional[float] = None) -> "WriteLock":
         directory = os.path.join(commondir, "gto")
         path = os.path.join(directory, "write.lock")
         text = f"{_HEADER}\npid {os.getpid()}\nhost {socket.gethostname()}\n"
+        wait = WAIT_SECONDS if wait is None else wait
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -165,7 +166,7 @@ def _clear_if_gone(commondir: str, path: str) -> Optional[Dict[str, str]]:
 
 def _held_message(path: str, owner: Dict[str, str], wait: float) -> str:
     who = f"process {owner.get('pid', '?')} on {owner.get('host', '?')}"
-    return (f"another git gto ({who}) has held '{path}' for {wait:.0f} s; if no git gto is "
+    return (f"another git gto ({who}) holds '{path}' (waited {wait:g} s); if no git gto is "
             "running there, remove that file (nothing was changed)")
 
 
