@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence
+import os
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Set
 
 from git_gto import index as I
 from git_gto.errors import GtoError, PushFailed, UsageError
@@ -167,8 +168,6 @@ def _saved(worktree: Optional[str], index_file: str) -> Optional[bytes]:
 
 def _restore(worktree: Optional[str], index_file: str, before: Optional[bytes]) -> None:
     """Put the file back as it was when its commit could not be made."""
-    import os
-
     from git_gto.files import write_regular
 
     if before is None:
@@ -181,12 +180,70 @@ def _commit_index(ws: "Workspace", message: str) -> None:
     """Commit artifacts.yaml alone (other changes stay as they are) with the user's git;
     when git cannot, the index is left as it was and the error says the file was restored."""
     location, index_file = ws.repo.location, ws.config.index
+    temporary = _git_temporary_files(ws)
+    git_index = os.environ.get("GIT_INDEX_FILE") if location.from_environment else None
+    git_index = git_index or os.path.join(ws.repo.controldir, "index")
+    staged = _read_bytes(git_index)
+    edit_message = os.path.join(ws.repo.controldir, "COMMIT_EDITMSG")
+    last_message = _read_bytes(edit_message)
+    blob = _loose_blob_path(ws, _read_bytes(os.path.join(ws.repo.worktree or ".", index_file)) or b"")
+    new_blob = not os.path.exists(blob)
     try:
         git(location, "add", "--", index_file)
         git(location, "commit", "--quiet", "-m", message, "--", index_file)
     except GitFailed as e:
-        git(location, "reset", "--quiet", "--", index_file, check=False)
+        # what the failed git left (a full disk): its temporary files, the file's new blob,
+        # then the index as it was (in the room those made)
+        for path in _git_temporary_files(ws) - temporary:
+            os.unlink(path)
+        if new_blob and os.path.exists(blob):
+            os.unlink(blob)
+        _put_back(git_index, staged)
+        _put_back(edit_message, last_message)
         raise GtoError(f"{e.message}; '{index_file}' is left as it was") from None
+
+
+def _loose_blob_path(ws: "Workspace", content: bytes) -> str:
+    import hashlib
+
+    sha = hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+    return os.path.join(ws.repo.commondir, "objects", sha[:2], sha[2:])
+
+
+def _read_bytes(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def _put_back(path: str, content: Optional[bytes]) -> None:
+    """Restore a file of git's (the index, COMMIT_EDITMSG) as it was, under git's own lock
+    (left alone if git holds it)."""
+    try:
+        fd = os.open(path + ".lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content or b"")
+        if content is None:
+            os.unlink(path)
+            os.unlink(path + ".lock")
+        else:
+            os.replace(path + ".lock", path)
+    except OSError:
+        os.unlink(path + ".lock")
+
+
+def _git_temporary_files(ws: "Workspace") -> Set[str]:
+    """git's temporary object files (`objects/tmp_obj_*`, `objects/xx/tmp_obj_*`)."""
+    import glob
+
+    objects = os.path.join(ws.repo.commondir, "objects")
+    return set(glob.glob(os.path.join(glob.escape(objects), "tmp_obj_*"))
+               + glob.glob(os.path.join(glob.escape(objects), "??", "tmp_obj_*")))
 
 
 def _push_head(ws: "Workspace", remote: str) -> None:
