@@ -180,14 +180,13 @@ def update_tags(commondir: str, lock: "WriteLock", create: Sequence[Tuple[str, s
             _lock_path(lock, os.path.join(tags_dir, *name.split("/")) + ".lock", f"tag '{name}'", held)
         packed_path = os.path.join(commondir, "packed-refs")
         _lock_path(lock, packed_path + ".lock", "packed-refs", held, wait=1.0)
-        text = _read_packed(packed_path)
-        records = _parse_packed(text)
+        packed = Packed(_read_packed(packed_path))
         for name, _, _ in create:
-            ref = (TAGS_PREFIX + name).encode("utf-8", "surrogateescape")
-            if ref in records or os.path.lexists(os.path.join(tags_dir, *name.split("/"))):
+            ref = _ref(name)
+            if packed.has(ref) or os.path.lexists(os.path.join(tags_dir, *name.split("/"))):
                 raise TagExists(f"tag '{name}' already exists")
-            _check_packed_clash(records, name)
-        gone = [n for n in delete if (TAGS_PREFIX + n).encode("utf-8", "surrogateescape") in records]
+            _check_packed_clash(packed, name)
+        gone = [n for n in delete if packed.has(_ref(n))]
         loose = {}
         for name in delete:
             path = os.path.join(tags_dir, *name.split("/"))
@@ -198,17 +197,14 @@ def update_tags(commondir: str, lock: "WriteLock", create: Sequence[Tuple[str, s
             if content is not None:
                 loose[name] = (path, content[:40].decode("ascii", "replace"))
         if loose:  # step 1: the loose values into packed-refs, then the loose files away
-            for name, (_, sha) in loose.items():
-                records[(TAGS_PREFIX + name).encode("utf-8", "surrogateescape")] = _record(name, sha, peel(sha))
-            _write_packed(lock, commondir, text, records)
+            packed = Packed(packed.edit({_ref(n): _record(n, sha, peel(sha)) for n, (_, sha) in loose.items()}))
+            _write_packed(lock, commondir, packed.text)
             for path, _ in loose.values():
                 os.unlink(path)
-        for name in delete:
-            records.pop((TAGS_PREFIX + name).encode("utf-8", "surrogateescape"), None)
-        for name, sha, peeled in create:
-            records[(TAGS_PREFIX + name).encode("utf-8", "surrogateescape")] = _record(name, sha, peeled)
-        if create or gone or loose:
-            _write_packed(lock, commondir, text, records)  # step 2: the change
+        if create or gone or loose:  # step 2: the change
+            changes: Dict[bytes, Optional[bytes]] = {_ref(n): None for n in delete}
+            changes.update({_ref(n): _record(n, sha, peeled) for n, sha, peeled in create})
+            _write_packed(lock, commondir, packed.edit(changes))
     finally:
         for path in reversed(held):
             if lock.owns(path):
@@ -252,16 +248,18 @@ def _check_folders(tags_dir: str, name: str) -> None:
         raise GtoError(f"cannot create tag '{name}': other tags are named '{name}/...'")
 
 
-def _check_packed_clash(records: Dict[bytes, bytes], name: str) -> None:
+def _ref(name: str) -> bytes:
+    return (TAGS_PREFIX + name).encode("utf-8", "surrogateescape")
+
+
+def _check_packed_clash(packed: "Packed", name: str) -> None:
     """`refs/tags/a` and `refs/tags/a/b` cannot both exist."""
-    ref = (TAGS_PREFIX + name).encode("utf-8", "surrogateescape")
     parts = name.split("/")
     for i in range(1, len(parts)):
         prefix = "/".join(parts[:i])
-        if (TAGS_PREFIX + prefix).encode("utf-8", "surrogateescape") in records:
+        if packed.has(_ref(prefix)):
             raise GtoError(f"cannot create tag '{name}': a tag '{prefix}' exists")
-    below = ref + b"/"
-    if any(r.startswith(below) for r in records):
+    if packed.has_below(_ref(name) + b"/"):
         raise GtoError(f"cannot create tag '{name}': other tags are named '{name}/...'")
 
 
@@ -275,8 +273,78 @@ def _read_packed(path: str) -> bytes:
 _HEADER = b"# pack-refs with: peeled fully-peeled sorted \n"
 
 
-def _parse_packed(text: bytes) -> Dict[bytes, bytes]:
-    """ref name -> its lines (the ref line and its `^peeled` line), in file order."""
+class Packed:
+    """The text of `packed-refs`, sorted by ref name as git writes it (an unsorted one is
+    sorted first), searched by bisection and edited by splicing: a change to a few refs of
+    a large file costs a search per ref and one copy."""
+
+    def __init__(self, text: bytes):
+        if not text:
+            text = _HEADER
+        first = text.split(b"\n", 1)[0]
+        if not first.startswith(b"# pack-refs with:") or b" sorted " not in first + b" ":
+            text = _sorted(text)
+        if not text.endswith(b"\n"):
+            text += b"\n"
+        self.text = text
+        self.start = text.find(b"\n") + 1 if text.startswith(b"#") else 0
+
+    def _record_start(self, lo: int, pos: int) -> int:
+        """The start of the record holding offset `pos` (not before `lo`)."""
+        text = self.text
+        start = max(lo, text.rfind(b"\n", lo, pos) + 1)
+        if text[start:start + 1] == b"^" and start > lo:
+            start = max(lo, text.rfind(b"\n", lo, start - 1) + 1)
+        return start
+
+    def _record_end(self, start: int) -> Tuple[bytes, int]:
+        text = self.text
+        end = text.find(b"\n", start)
+        name = text[start + 41:end]
+        end += 1
+        if text[end:end + 1] == b"^":
+            end = text.find(b"\n", end) + 1
+        return name, end
+
+    def find(self, ref: bytes) -> Tuple[int, int, bool]:
+        """(start, end, found): where the record of `ref` is, or would go."""
+        lo, hi = self.start, len(self.text)
+        while lo < hi:
+            start = self._record_start(lo, (lo + hi) // 2)
+            name, end = self._record_end(start)
+            if name < ref:
+                lo = end
+            else:
+                hi = start
+        if lo < len(self.text):
+            name, end = self._record_end(lo)
+            if name == ref:
+                return lo, end, True
+        return lo, lo, False
+
+    def has(self, ref: bytes) -> bool:
+        return self.find(ref)[2]
+
+    def has_below(self, prefix: bytes) -> bool:
+        start = self.find(prefix)[0]
+        return start < len(self.text) and self._record_end(start)[0].startswith(prefix)
+
+    def edit(self, changes: Dict[bytes, Optional[bytes]]) -> bytes:
+        """The text with each ref's record replaced (None: removed; new ones inserted)."""
+        spans = sorted((self.find(ref)[:2], ref, record) for ref, record in changes.items())
+        out = []
+        at = 0
+        for (start, end), _, record in spans:
+            out.append(self.text[at:start])
+            if record:
+                out.append(record)
+            at = end
+        out.append(self.text[at:])
+        return b"".join(out)
+
+
+def _sorted(text: bytes) -> bytes:
+    """An unsorted packed-refs (old or hand-made), sorted, with git's header."""
     records: Dict[bytes, bytes] = {}
     last = None
     for line in text.split(b"\n"):
@@ -287,7 +355,7 @@ def _parse_packed(text: bytes) -> Dict[bytes, bytes]:
             records[last] = line + b"\n"
         else:
             last = None
-    return records
+    return _HEADER + b"".join(records[name] for name in sorted(records))
 
 
 def _record(name: str, sha: str, peeled: Optional[str]) -> bytes:
@@ -295,16 +363,14 @@ def _record(name: str, sha: str, peeled: Optional[str]) -> bytes:
     return line + (f"^{peeled}\n".encode() if peeled and peeled != sha else b"")
 
 
-def _write_packed(lock: "WriteLock", commondir: str, old: bytes, records: Dict[bytes, bytes]) -> None:
-    """Replace packed-refs with `records`, sorted as git sorts them, in one rename."""
-    header = old.split(b"\n", 1)[0] + b"\n" if old.startswith(b"# pack-refs with:") else _HEADER
-    body = b"".join(records[name] for name in sorted(records))
+def _write_packed(lock: "WriteLock", commondir: str, text: bytes) -> None:
+    """Replace packed-refs with `text` in one rename."""
     path = os.path.join(commondir, "packed-refs")
     temp = os.path.join(commondir, "gto", f"packed-refs.{os.getpid()}.new")
     lock.track(temp)
     try:
         with open(temp, "wb") as f:
-            f.write(header + body)
+            f.write(text)
         os.replace(temp, path)
     except OSError as e:
         try:
