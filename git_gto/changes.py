@@ -231,7 +231,7 @@ def _after_newest_event(ws: "Workspace", artifact: R.Artifact, change: Change) -
         change.warnings.append(
             f"'{artifact.name}' changed in the same second (GIT_COMMITTER_DATE): "
             "this deprecation does not take effect" if newest == now else
-            f"'{artifact.name}' has an event dated after GIT_COMMITTER_DATE: this deprecation does not take effect"
+            f"'{artifact.name}' has an event dated after now: this deprecation does not take effect"
         )
         return None
     if newest > now:

@@ -50,7 +50,12 @@ class Workspace:
         from git_gto.git.run import git, git_reason
 
         self._signals = _exit_on_signals()
-        self._tmp = tempfile.mkdtemp(prefix="git-gto-")
+        caught = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+        signal.pthread_sigmask(signal.SIG_BLOCK, caught)  # no signal between mkdtemp and `try`
+        try:
+            self._tmp = tempfile.mkdtemp(prefix="git-gto-")
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, caught)
         try:
             log.info("cloning %s into %s", url, self._tmp)
             result = git(None, "clone", "--quiet", "--", url, self._tmp, check=False)
