@@ -25,6 +25,7 @@ class Created:
     version: Optional[str]
     target: str
     message: str
+    not_before: Optional[int] = None  # the earliest tagger time it may have (epoch seconds)
 
     def __post_init__(self) -> None:
         rules.check_new_tag(self.tag, self.message)
@@ -37,6 +38,14 @@ class Change:
     created: List[Created] = field(default_factory=list)
     deleted: List[Tuple[str, str]] = field(default_factory=list)  # (tag, object id)
     warnings: List[str] = field(default_factory=list)
+
+
+def _writing(ws: "Workspace") -> None:
+    """Take the repository's writer lock before reading anything to plan with, so that the
+    checks and the write are one step for racing writers (held until the workspace closes);
+    what was read before it is read again."""
+    if ws.repo.hold_write_lock():
+        ws.reload()
 
 
 def _simple(simple: str, default: bool) -> bool:
@@ -62,6 +71,7 @@ def plan_register(ws: "Workspace", name: str, ref: str = "HEAD", version: Option
     """The registration tag for NAME at REF (gto's rules for picking the version)."""
     change = change or Change()
     rules.check_fullname(name)
+    _writing(ws)
     if bumps_given + (1 if version else 0) > 1:
         raise UsageError("Need to specify either version or single bump argument")
     commit = ws.resolve(ref)
@@ -95,6 +105,7 @@ def plan_assign(ws: "Workspace", name: str, stage: str, ref: Optional[str] = Non
     """Assign STAGE to a version: an existing one (`version`) or the one at REF, which is
     registered on the way unless `skip_registration`. Both tags or neither."""
     rules.check_fullname(name)
+    _writing(ws)
     rules.check_stage(ws.config, stage)
     if version == "":
         raise UsageError("--version needs a value (a version such as v1.0.0)")
@@ -151,6 +162,7 @@ def _deletions(ws: "Workspace", events: List[R.Event]) -> Change:
 def plan_unassign(ws: "Workspace", name: str, version: str, stage: str, message: Optional[str] = None,
                   simple: str = "auto", force: bool = False, delete: bool = False) -> Change:
     rules.check_fullname(name)
+    _writing(ws)
     rules.check_stage(ws.config, stage)
     rules.check_version(version)
     artifact = ws.find_artifact(name)
@@ -171,6 +183,7 @@ def plan_unassign(ws: "Workspace", name: str, version: str, stage: str, message:
 def plan_deregister(ws: "Workspace", name: str, version: str, message: Optional[str] = None,
                     simple: str = "auto", force: bool = False, delete: bool = False) -> Change:
     rules.check_fullname(name)
+    _writing(ws)
     rules.check_version(version)
     target = rules.deregistration_target(_artifact(ws, name), version, force)
     if delete:
@@ -187,6 +200,7 @@ def plan_deregister(ws: "Workspace", name: str, version: str, message: Optional[
 def plan_deprecate(ws: "Workspace", name: str, ref: Optional[str] = None, message: Optional[str] = None,
                    simple: str = "auto", force: bool = False, delete: bool = False) -> Change:
     rules.check_fullname(name)
+    _writing(ws)
     reg = ws.registry
     artifact = reg.artifact(name)
     rules.check_deprecation(reg, artifact, name, force, simple)
@@ -202,36 +216,36 @@ def plan_deprecate(ws: "Workspace", name: str, ref: Optional[str] = None, messag
     else:
         commit = ws.resolve("HEAD")
     change = Change()
-    if artifact is not None:
-        _after_newest_event(ws, artifact, change)
+    not_before = _after_newest_event(ws, artifact, change) if artifact is not None else None
     tag = _tag_name(ws, T.DEPRECATE, name, is_simple, [])
     change.created.append(Created(tag, R.DEPRECATION, None, commit,
-                                  message or f"Deprecating artifact '{name}'"))
+                                  message or f"Deprecating artifact '{name}'", not_before))
     return change
 
 
-def _after_newest_event(ws: "Workspace", artifact: R.Artifact, change: Change) -> None:
-    """Events are ordered by the second, and a version event wins a tie: a deprecation in
-    the same second as the artifact's newest event would not count. On the wall clock, wait
-    for the next second; with a fixed GIT_COMMITTER_DATE, say so."""
-    import time
-
+def _after_newest_event(ws: "Workspace", artifact: R.Artifact, change: Change) -> Optional[int]:
+    """Events are ordered by the second, and a version event wins a tie: a deprecation no
+    newer than the artifact's newest event would not count. On the wall clock, it is dated
+    one second after that event (never waiting: the event may come from a machine whose
+    clock is ahead), saying so when that is ahead of this clock; with a fixed
+    GIT_COMMITTER_DATE, it keeps that date and says it does not take effect."""
     newest = max((e.time for v in artifact.versions for e in v.events()), default=None)
     now = ws.repo.tagger().time
     if newest is None or newest < now:
-        return
-    if newest > now:  # a tag dated in the future: no wait would be short enough
-        change.warnings.append(
-            f"'{artifact.name}' has an event dated after now: this deprecation does not take effect"
-        )
-    elif not os.environ.get("GIT_COMMITTER_DATE"):
-        # git's time() reads the coarse clock, a few milliseconds behind time.time()
-        time.sleep(max(0.0, newest + 1.02 - time.time()))
-    else:
+        return None
+    if os.environ.get("GIT_COMMITTER_DATE"):
         change.warnings.append(
             f"'{artifact.name}' changed in the same second (GIT_COMMITTER_DATE): "
-            "this deprecation does not take effect"
+            "this deprecation does not take effect" if newest == now else
+            f"'{artifact.name}' has an event dated after now: this deprecation does not take effect"
         )
+        return None
+    if newest > now:
+        change.warnings.append(
+            f"'{artifact.name}' has an event dated {newest - now} s after this machine's clock: "
+            "the deprecation is dated one second after it, so that it takes effect"
+        )
+    return newest + 1
 
 
 def check_policy(ws: "Workspace", change: Change, signer: Optional["Signer"]) -> None:

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Tuple
+import os
+from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Set, Tuple
 
 from git_gto import index as I
 from git_gto.errors import GtoError, PushFailed, UsageError
 from git_gto.git.repo import NewTag
-from git_gto.git.run import git, git_reason
+from git_gto.git.run import GitFailed, git, git_reason
 
 if TYPE_CHECKING:
     from git_gto.changes import Change
@@ -103,7 +104,7 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
     by = signer(git_config(ws.repo.location), ws.repo.tagger(), sign) if change.created else None
     check_policy(ws, change, by)
     if change.created:
-        ws.repo.create_tags([NewTag(c.tag, c.target, c.message) for c in change.created], by)
+        ws.repo.create_tags([NewTag(c.tag, c.target, c.message, c.not_before) for c in change.created], by)
     if change.deleted:
         ws.repo.delete_tags([t for t, _ in change.deleted])
     if remote is None:
@@ -211,21 +212,110 @@ def update_index(ws: "Workspace", edit: Callable[[I.Index], object], message: st
     worktree, index_file = ws.repo.worktree, ws.config.index
     index = I.read_worktree_index(worktree, index_file)
     edit(index)
+    before = _saved(worktree, index_file) if commit or remote else None
     I.write_worktree_index(worktree, index_file, index)
     if commit or remote:
-        _commit_index(ws, message, remote)
+        try:
+            _commit_index(ws, message)
+        except BaseException:
+            _restore(worktree, index_file, before)
+            raise
+        if remote:
+            _push_head(ws, remote)
 
 
-def _commit_index(ws: "Workspace", message: str, remote: Optional[str]) -> None:
-    """Commit artifacts.yaml alone (other changes stay as they are) with the user's git."""
+def _saved(worktree: Optional[str], index_file: str) -> Optional[bytes]:
+    """The file as it is before an edit that is to be committed (None: there is none)."""
+    from git_gto.files import INDEX_LIMIT, read_regular
+
+    return read_regular(index_file, INDEX_LIMIT, root=worktree or ".")
+
+
+def _restore(worktree: Optional[str], index_file: str, before: Optional[bytes]) -> None:
+    """Put the file back as it was when its commit could not be made."""
+    from git_gto.files import write_regular
+
+    if before is None:
+        os.unlink(os.path.join(worktree or ".", index_file))
+    else:
+        write_regular(worktree or ".", index_file, before)
+
+
+def _commit_index(ws: "Workspace", message: str) -> None:
+    """Commit artifacts.yaml alone (other changes stay as they are) with the user's git;
+    when git cannot, the index is left as it was and the error says the file was restored."""
     location, index_file = ws.repo.location, ws.config.index
-    git(location, "add", "--", index_file)
-    git(location, "commit", "--quiet", "-m", message, "--", index_file)
-    if remote:
-        result = git(location, "push", "--quiet", "--", remote, "HEAD", check=False)
-        if result.returncode != 0:
-            said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
-            raise PushFailed(f"git push to '{remote}' failed: {git_reason(result.stderr)}", said)
+    temporary = _git_temporary_files(ws)
+    git_index = os.environ.get("GIT_INDEX_FILE") if location.from_environment else None
+    git_index = git_index or os.path.join(ws.repo.controldir, "index")
+    staged = _read_bytes(git_index)
+    edit_message = os.path.join(ws.repo.controldir, "COMMIT_EDITMSG")
+    last_message = _read_bytes(edit_message)
+    blob = _loose_blob_path(ws, _read_bytes(os.path.join(ws.repo.worktree or ".", index_file)) or b"")
+    new_blob = not os.path.exists(blob)
+    try:
+        git(location, "add", "--", index_file)
+        git(location, "commit", "--quiet", "-m", message, "--", index_file)
+    except GitFailed as e:
+        # what the failed git left (a full disk): its temporary files, the file's new blob,
+        # then the index as it was (in the room those made)
+        for path in _git_temporary_files(ws) - temporary:
+            os.unlink(path)
+        if new_blob and os.path.exists(blob):
+            os.unlink(blob)
+        _put_back(git_index, staged)
+        _put_back(edit_message, last_message)
+        raise GtoError(f"{e.message}; '{index_file}' is left as it was") from None
+
+
+def _loose_blob_path(ws: "Workspace", content: bytes) -> str:
+    import hashlib
+
+    sha = hashlib.sha1(b"blob %d\0" % len(content) + content).hexdigest()
+    return os.path.join(ws.repo.commondir, "objects", sha[:2], sha[2:])
+
+
+def _read_bytes(path: str) -> Optional[bytes]:
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def _put_back(path: str, content: Optional[bytes]) -> None:
+    """Restore a file of git's (the index, COMMIT_EDITMSG) as it was, under git's own lock
+    (left alone if git holds it)."""
+    try:
+        fd = os.open(path + ".lock", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content or b"")
+        if content is None:
+            os.unlink(path)
+            os.unlink(path + ".lock")
+        else:
+            os.replace(path + ".lock", path)
+    except OSError:
+        os.unlink(path + ".lock")
+
+
+def _git_temporary_files(ws: "Workspace") -> Set[str]:
+    """git's temporary object files (`objects/tmp_obj_*`, `objects/xx/tmp_obj_*`)."""
+    import glob
+
+    objects = os.path.join(ws.repo.commondir, "objects")
+    return set(glob.glob(os.path.join(glob.escape(objects), "tmp_obj_*"))
+               + glob.glob(os.path.join(glob.escape(objects), "??", "tmp_obj_*")))
+
+
+def _push_head(ws: "Workspace", remote: str) -> None:
+    result = git(ws.repo.location, "push", "--quiet", "--", remote, "HEAD", check=False)
+    if result.returncode != 0:
+        said = [line.rstrip() for line in result.stderr.splitlines() if line.strip()]
+        raise PushFailed(f"git push to '{remote}' failed: {git_reason(result.stderr)}", said)
 
 
 def annotate(ws: "Workspace", name: str, type_: Optional[str] = None, path: Optional[str] = None,

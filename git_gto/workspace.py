@@ -7,8 +7,10 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import signal
 import tempfile
-from typing import TYPE_CHECKING, Optional
+import threading
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from git_gto.config import Config, config_at, config_from_worktree
 from git_gto.errors import GtoError
@@ -38,6 +40,7 @@ class Workspace:
         self.scope = scope
         self._tmp: Optional[str] = None
         self._mirror: Optional["Mirror"] = None
+        self._signals: Dict[int, Any] = {}
         self._config: Optional[Config] = None
         self._loader: Optional["RegistryLoader"] = None
         if repo not in (".", "", None) and repo.startswith("-") and not os.path.exists(repo):
@@ -54,14 +57,22 @@ class Workspace:
     def _clone(self, url: str) -> GitRepo:
         from git_gto.git.run import git, git_reason
 
-        self._tmp = tempfile.mkdtemp(prefix="git-gto-")
-        log.info("cloning %s into %s", url, self._tmp)
-        result = git(None, "clone", "--quiet", "--filter=blob:none", "--", url, self._tmp, check=False)
-        if result.returncode != 0:
-            shutil.rmtree(self._tmp, ignore_errors=True)
-            self._tmp = None
-            raise GtoError(f"cannot clone '{url}': {git_reason(result.stderr)}")
-        return GitRepo.discover(self._tmp)
+        self._signals = _exit_on_signals()
+        caught = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+        signal.pthread_sigmask(signal.SIG_BLOCK, caught)  # no signal between mkdtemp and `try`
+        try:
+            self._tmp = tempfile.mkdtemp(prefix="git-gto-")
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, caught)
+        try:
+            log.info("cloning %s into %s", url, self._tmp)
+            result = git(None, "clone", "--quiet", "--filter=blob:none", "--", url, self._tmp, check=False)
+            if result.returncode != 0:
+                raise GtoError(f"cannot clone '{url}': {git_reason(result.stderr)}")
+            return GitRepo.discover(self._tmp)
+        except BaseException:
+            self._remove_clone()
+            raise
 
     def _open_mirror(self, url: str, artifact: Optional[str], write: bool) -> GitRepo:
         from git_gto.git.mirror import Mirror
@@ -82,21 +93,38 @@ class Workspace:
         self._mirror.fetch()
         self.repo = self._mirror.repo()
 
-    def close(self) -> None:
-        if self._loader is not None:
-            self._loader.save()
-        self.repo.close()
-        if self._mirror is not None:
-            self._mirror.close()
+    def _remove_clone(self) -> None:
+        """Remove the temporary clone (also when interrupted: SIGINT, SIGTERM, SIGHUP)."""
+        for signum in self._signals:  # a second signal does not stop the removal half-way
+            signal.signal(signum, signal.SIG_IGN)
         if self._tmp:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
+        for signum, handler in self._signals.items():
+            signal.signal(signum, handler)
+        self._signals = {}
+
+    def close(self) -> None:
+        try:
+            if self._loader is not None:
+                self._loader.save()
+            self.repo.close()
+            if self._mirror is not None:
+                self._mirror.close()
+        finally:
+            self._remove_clone()
 
     def __enter__(self) -> "Workspace":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+    def reload(self) -> None:
+        """Read the registry again when next asked (the tags may have moved)."""
+        if self._loader is not None:
+            self._loader.save()
+            self._loader = None
 
     @property
     def config(self) -> Config:
@@ -161,6 +189,23 @@ class Workspace:
         if remote:
             return f"no registry tags here; to read those of '{remote}', run `{command}`"
         return None
+
+
+def _exit_on_signals() -> Dict[int, Any]:
+    """Turn SIGTERM and SIGHUP into an exit that runs the clean-ups, as Python already does
+    for SIGINT (KeyboardInterrupt); returns the handlers to put back. Only the main thread
+    may set handlers: elsewhere (the API in a thread) nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def leave(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    previous: Dict[int, Any] = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            previous[signum] = signal.signal(signum, leave)
+    return previous
 
 
 def _looks_like_url(value: str) -> bool:

@@ -108,20 +108,34 @@ def test_racing_forced_assignments_keep_every_tag(repo, tmp_path, gto):
     repo.fsck()
 
 
-def test_lost_race_between_check_and_write(repo):
-    """Both writers plan v1.0.0 before either writes: the second one gets TagExists and the
-    first one's tag stays as it was."""
+def test_a_second_writer_plans_after_the_first_wrote(repo):
+    """Planning takes the repository's writer lock: a second workspace planning while the
+    first holds it waits, then plans from what the first wrote (an ordinary refusal)."""
+    import threading
+
     c1 = repo.commit("a")
     c2 = repo.commit("b")
     repo.tick()
     first = Workspace(str(repo.path))
-    second = Workspace(str(repo.path))
     change1 = changes.plan_register(first, "m", c1, version="v1.0.0")
-    change2 = changes.plan_register(second, "m", c2, version="v1.0.0")
+    outcome: List[BaseException] = []
+
+    def second_writer() -> None:
+        with Workspace(str(repo.path)) as second:
+            try:
+                changes.plan_register(second, "m", c2, version="v1.0.0")
+            except GtoError as e:
+                outcome.append(e)
+
+    thread = threading.Thread(target=second_writer)
+    thread.start()
+    time.sleep(0.3)
+    assert thread.is_alive()  # waiting for the lock
     publish.apply(first, change1, push=False)
     sha = repo.git("rev-parse", "refs/tags/m@v1.0.0")
-    with pytest.raises(GtoError, match="tag 'm@v1.0.0' already exists"):
-        publish.apply(second, change2, push=False)
+    first.close()
+    thread.join(10)
+    assert [str(e) for e in outcome] == ["Version 'v1.0.0' already was registered."]
     assert repo.tags() == ["m@v1.0.0"]
     assert repo.git("rev-parse", "refs/tags/m@v1.0.0") == sha
     assert repo.git("rev-parse", "m@v1.0.0^{commit}") == c1
@@ -154,7 +168,9 @@ def hold_ref_lock(repo, tag: str) -> Path:
 
 def assert_locked_out(repo, result, tag: str) -> None:
     """A registry refusal naming the tag, on one line, not an unexpected error; no tag."""
-    refused(result, 1, f"error: tag '{tag}' already exists or is being written by another process", repo, [])
+    lock = repo.path / ".git" / "refs" / "tags" / f"{tag}.lock"
+    refused(result, 1, f"error: cannot lock tag '{tag}': '{lock}' exists; another git process is writing it, "
+            "or one was killed: if no git is running, remove that file (nothing was changed)", repo, [])
 
 
 def test_ref_locked_by_another_writer(repo, gto):

@@ -1101,8 +1101,8 @@ def test_a_delete_that_hits_a_lock_deletes_nothing(repo, gto):
     lock = repo.path / ".git" / "refs" / "tags" / "x@deprecated.lock"
     lock.write_text("")
     refused(gto("deprecate", "x", "--delete", "--force"), 1,
-            "tag 'x@deprecated' is being written by another process (a stale .lock file?); nothing was deleted",
-            repo, before)
+            f"cannot lock tag 'x@deprecated': '{lock}' exists; another git process is writing it, or one was "
+            "killed: if no git is running, remove that file (nothing was changed)", repo, before)
     lock.unlink()
     repo.fsck()
 

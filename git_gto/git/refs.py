@@ -1,15 +1,19 @@
 """Tag refs: read from `packed-refs` in one pass plus a walk of loose refs (loose ones win),
-and created or deleted with git's lock-file protocol."""
+and created or deleted in one step under git's locks (`update_tags`)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 import re
-from typing import Dict, List, Optional
+import time
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.files import UnsafeFile, read_regular
+
+if TYPE_CHECKING:
+    from git_gto.git.lock import WriteLock
 
 TAGS_PREFIX = "refs/tags/"
 # A loose ref is an object id and a newline; packed-refs of 50,000 tags is 5 MB, and 1 GiB
@@ -161,56 +165,236 @@ def read_ref(controldir: str, commondir: str, snapshot: RefSnapshot, name: str) 
     return None
 
 
-def add_tag_ref(commondir: str, name: str, sha: bytes) -> bool:
-    """Create refs/tags/NAME if it does not exist, with git's lock-file protocol (dulwich's
-    own check reads and validates every packed ref); False if it exists."""
-    path = os.path.join(commondir, "refs", "tags", *name.split("/"))
-    lock = path + ".lock"
+class TagLocked(GtoError):
+    """One of git's locks on a tag (or on packed-refs) is held by someone else."""
+
+
+def update_tags(commondir: str, lock: "WriteLock", create: Sequence[Tuple[str, str, Optional[str]]],
+                delete: Sequence[str], peel: Callable[[str], Optional[str]]) -> None:
+    """Create tags (name, object id, peeled commit id) that must not exist, and delete
+    tags, in one step: with git's locks held on every tag and on `packed-refs`, the new
+    `packed-refs` is renamed into place, which is the one moment the change happens. Loose
+    refs being deleted are first copied into `packed-refs` (their values unchanged), so that
+    removing them changes nothing either. Killed at any point, the tags are as before or as
+    after; what is left is the lock, which the next writer clears."""
+    tags_dir = os.path.join(commondir, "refs", "tags")
+    names = [n for n, _, _ in create] + list(delete)
+    if len(set(names)) != len(names):
+        raise TagExists(f"tag '{next(n for n in names if names.count(n) > 1)}' is given twice")
+    for name, _, _ in create:
+        _check_folders(tags_dir, name)
+    held: List[str] = []
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    except FileExistsError:
-        if os.path.exists(lock):
-            raise TagExists(f"tag '{name}' already exists or is being written by another process") from None
-        raise GtoError(f"cannot create tag '{name}': a tag named like one of its folders exists") from None
-    except NotADirectoryError:
-        raise GtoError(f"cannot create tag '{name}': a tag named like one of its folders exists") from None
-    renamed = False
-    try:
-        with os.fdopen(fd, "wb") as f:
-            packed = os.path.join(commondir, "packed-refs")
-            text = b""
-            if os.path.exists(packed):
-                with open(packed, "rb") as p:
-                    text = p.read()
-            ref = f"refs/tags/{name}".encode("utf-8", "surrogateescape")
-            if os.path.isdir(path) or b" " + ref + b"/" in text:
-                raise GtoError(f"cannot create tag '{name}': other tags are named '{name}/...'")
-            if b" " + ref + b"\n" in text + b"\n" or os.path.exists(path):
-                return False
-            parts = name.split("/")
-            for i in range(1, len(parts)):
-                prefix = "/".join(parts[:i])
-                if b" refs/tags/" + prefix.encode("utf-8", "surrogateescape") + b"\n" in text + b"\n":
-                    raise GtoError(f"cannot create tag '{name}': a tag '{prefix}' exists")
-            f.write(sha + b"\n")
-        os.rename(lock, path)
-        renamed = True
-        return True
+        for name in names:
+            _lock_path(lock, os.path.join(tags_dir, *name.split("/")) + ".lock", f"tag '{name}'", held)
+        packed_path = os.path.join(commondir, "packed-refs")
+        _lock_path(lock, packed_path + ".lock", "packed-refs", held, wait=1.0)
+        packed = Packed(_read_packed(packed_path))
+        for name, _, _ in create:
+            ref = _ref(name)
+            if packed.has(ref) or os.path.lexists(os.path.join(tags_dir, *name.split("/"))):
+                raise TagExists(f"tag '{name}' already exists")
+            _check_packed_clash(packed, name)
+        gone = [n for n in delete if packed.has(_ref(n))]
+        loose = {}
+        for name in delete:
+            path = os.path.join(tags_dir, *name.split("/"))
+            try:
+                content = read_regular(path, LOOSE_REF_LIMIT)
+            except (UnsafeFile, OSError):
+                content = None
+            if content is not None:
+                loose[name] = (path, content[:40].decode("ascii", "replace"))
+        if loose:  # step 1: the loose values into packed-refs, then the loose files away
+            packed = Packed(packed.edit({_ref(n): _record(n, sha, peel(sha)) for n, (_, sha) in loose.items()}))
+            _write_packed(lock, commondir, packed.text)
+            for path, _ in loose.values():
+                os.unlink(path)
+        if create or gone or loose:  # step 2: the change
+            changes: Dict[bytes, Optional[bytes]] = {_ref(n): None for n in delete}
+            changes.update({_ref(n): _record(n, sha, peeled) for n, sha, peeled in create})
+            _write_packed(lock, commondir, packed.edit(changes))
     finally:
-        if not renamed:  # our lock only: once renamed, a lock of that name is another writer's
-            os.unlink(lock)
+        for path in reversed(held):
+            if lock.owns(path):
+                os.unlink(path)
+        for name in names:
+            _prune_folders(tags_dir, name)
 
 
-def remove_tag_ref(refs, name: str) -> None:
-    """Delete one tag ref through dulwich's ref container (it rewrites packed-refs under
-    its lock)."""
-    from dulwich.file import FileLocked
+def _lock_path(lock: "WriteLock", path: str, what: str, held: List[str], wait: float = 0.0) -> None:
+    """Take git's lock file `path` (a link to our write lock); refused, naming the file,
+    when someone else holds it. `wait` is for packed-refs, which git holds briefly."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            lock.link(path)
+            held.append(path)
+            return
+        except FileExistsError:
+            if os.path.isdir(os.path.dirname(path)) and os.path.lexists(path):
+                if time.monotonic() < deadline:
+                    time.sleep(0.01)
+                    continue
+                raise TagLocked(
+                    f"cannot lock {what}: '{path}' exists; another git process is writing it, or one was "
+                    "killed: if no git is running, remove that file (nothing was changed)") from None
+            raise _folder_clash(what) from None
+        except NotADirectoryError:
+            raise _folder_clash(what) from None
+        except OSError as e:
+            raise GtoError(f"cannot lock {what}: '{path}': {e.strerror} (nothing was changed)") from None
 
+
+def _folder_clash(what: str) -> GtoError:
+    return GtoError(f"cannot create {what}: a tag named like one of its folders exists")
+
+
+def _check_folders(tags_dir: str, name: str) -> None:
+    path = os.path.join(tags_dir, *name.split("/"))
+    if os.path.isdir(path):
+        raise GtoError(f"cannot create tag '{name}': other tags are named '{name}/...'")
+
+
+def _ref(name: str) -> bytes:
+    return (TAGS_PREFIX + name).encode("utf-8", "surrogateescape")
+
+
+def _check_packed_clash(packed: "Packed", name: str) -> None:
+    """`refs/tags/a` and `refs/tags/a/b` cannot both exist."""
+    parts = name.split("/")
+    for i in range(1, len(parts)):
+        prefix = "/".join(parts[:i])
+        if packed.has(_ref(prefix)):
+            raise GtoError(f"cannot create tag '{name}': a tag '{prefix}' exists")
+    if packed.has_below(_ref(name) + b"/"):
+        raise GtoError(f"cannot create tag '{name}': other tags are named '{name}/...'")
+
+
+def _read_packed(path: str) -> bytes:
     try:
-        refs.remove_if_equals((TAGS_PREFIX + name).encode(), None)
-    except FileLocked:
-        raise GtoError(
-            f"tag '{name}' is being written by another process (a stale .lock file?); "
-            "nothing was deleted"
-        ) from None
+        return read_regular(path, PACKED_REFS_LIMIT) or b""
+    except UnsafeFile as e:
+        raise GtoError(f"cannot read '{path}': {e.reason} (nothing was changed)") from None
+
+
+_HEADER = b"# pack-refs with: peeled fully-peeled sorted \n"
+
+
+class Packed:
+    """The text of `packed-refs`, sorted by ref name as git writes it (an unsorted one is
+    sorted first), searched by bisection and edited by splicing: a change to a few refs of
+    a large file costs a search per ref and one copy."""
+
+    def __init__(self, text: bytes):
+        if not text:
+            text = _HEADER
+        first = text.split(b"\n", 1)[0]
+        if not first.startswith(b"# pack-refs with:") or b" sorted " not in first + b" ":
+            text = _sorted(text)
+        if not text.endswith(b"\n"):
+            text += b"\n"
+        self.text = text
+        self.start = text.find(b"\n") + 1 if text.startswith(b"#") else 0
+
+    def _record_start(self, lo: int, pos: int) -> int:
+        """The start of the record holding offset `pos` (not before `lo`)."""
+        text = self.text
+        start = max(lo, text.rfind(b"\n", lo, pos) + 1)
+        if text[start:start + 1] == b"^" and start > lo:
+            start = max(lo, text.rfind(b"\n", lo, start - 1) + 1)
+        return start
+
+    def _record_end(self, start: int) -> Tuple[bytes, int]:
+        text = self.text
+        end = text.find(b"\n", start)
+        name = text[start + 41:end]
+        end += 1
+        if text[end:end + 1] == b"^":
+            end = text.find(b"\n", end) + 1
+        return name, end
+
+    def find(self, ref: bytes) -> Tuple[int, int, bool]:
+        """(start, end, found): where the record of `ref` is, or would go."""
+        lo, hi = self.start, len(self.text)
+        while lo < hi:
+            start = self._record_start(lo, (lo + hi) // 2)
+            name, end = self._record_end(start)
+            if name < ref:
+                lo = end
+            else:
+                hi = start
+        if lo < len(self.text):
+            name, end = self._record_end(lo)
+            if name == ref:
+                return lo, end, True
+        return lo, lo, False
+
+    def has(self, ref: bytes) -> bool:
+        return self.find(ref)[2]
+
+    def has_below(self, prefix: bytes) -> bool:
+        start = self.find(prefix)[0]
+        return start < len(self.text) and self._record_end(start)[0].startswith(prefix)
+
+    def edit(self, changes: Dict[bytes, Optional[bytes]]) -> bytes:
+        """The text with each ref's record replaced (None: removed; new ones inserted)."""
+        spans = sorted((self.find(ref)[:2], ref, record) for ref, record in changes.items())
+        out = []
+        at = 0
+        for (start, end), _, record in spans:
+            out.append(self.text[at:start])
+            if record:
+                out.append(record)
+            at = end
+        out.append(self.text[at:])
+        return b"".join(out)
+
+
+def _sorted(text: bytes) -> bytes:
+    """An unsorted packed-refs (old or hand-made), sorted, with git's header."""
+    records: Dict[bytes, bytes] = {}
+    last = None
+    for line in text.split(b"\n"):
+        if line[:1] == b"^" and last is not None:
+            records[last] += line + b"\n"
+        elif len(line) > 41 and line[40:41] == b" ":
+            last = line[41:]
+            records[last] = line + b"\n"
+        else:
+            last = None
+    return _HEADER + b"".join(records[name] for name in sorted(records))
+
+
+def _record(name: str, sha: str, peeled: Optional[str]) -> bytes:
+    line = f"{sha} {TAGS_PREFIX}{name}\n".encode("utf-8", "surrogateescape")
+    return line + (f"^{peeled}\n".encode() if peeled and peeled != sha else b"")
+
+
+def _write_packed(lock: "WriteLock", commondir: str, text: bytes) -> None:
+    """Replace packed-refs with `text` in one rename."""
+    path = os.path.join(commondir, "packed-refs")
+    temp = os.path.join(commondir, "gto", f"packed-refs.{os.getpid()}.new")
+    lock.track(temp)
+    try:
+        with open(temp, "wb") as f:
+            f.write(text)
+        os.replace(temp, path)
+    except OSError as e:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise GtoError(f"cannot write '{path}': {e.strerror} (nothing was changed)") from None
+
+
+def _prune_folders(tags_dir: str, name: str) -> None:
+    """Remove the folders of a deleted tag `a/b/c` that are now empty, as git does."""
+    parts = name.split("/")[:-1]
+    while parts:
+        try:
+            os.rmdir(os.path.join(tags_dir, *parts))
+        except OSError:
+            return
+        parts.pop()

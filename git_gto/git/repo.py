@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 import stat
 import struct
-import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.git import refs as R
@@ -24,12 +24,16 @@ from git_gto.git.objects import (
 if TYPE_CHECKING:
     from git_gto.git.signing import Signer
 
+if TYPE_CHECKING:
+    from git_gto.git.lock import WriteLock
+
 
 @dataclass(frozen=True)
 class NewTag:
     name: str
     target: str
     message: str
+    not_before: Optional[int] = None  # the earliest tagger time (epoch seconds) it may have
 
 
 class GitRepo:
@@ -39,6 +43,7 @@ class GitRepo:
         self.location = location
         self._dulwich: Any = None  # dulwich.repo.Repo
         self._refs = R.RefSnapshot(location.commondir)
+        self._write_lock: Optional["WriteLock"] = None
 
     @classmethod
     def discover(cls, path: Optional[str] = None) -> "GitRepo":
@@ -67,7 +72,8 @@ class GitRepo:
         return self._dulwich
 
     def close(self) -> None:
-        """Release dulwich's open pack files, if it was used."""
+        """Release the writer lock, and dulwich's open pack files, if it was used."""
+        self.release_write_lock()
         if self._dulwich is not None:
             self._dulwich.close()
             self._dulwich = None
@@ -315,62 +321,123 @@ class GitRepo:
         identity = self.tagger()
         objects = []
         for tag in tags:
-            raw = tag_object(tag.name, tag.target, identity, tag.message, signer)
+            when = identity._replace(time=max(identity.time, tag.not_before or identity.time))
+            raw = tag_object(tag.name, tag.target, when, tag.message, signer)
             objects.append(Tag.from_raw_string(Tag.type_num, raw))
         store = self.dulwich.object_store
-        for obj in objects:
-            _add_object(store, obj)
-        created: List[str] = []
-        try:
-            for tag, obj in zip(tags, objects):
-                if not R.add_tag_ref(self.commondir, tag.name, obj.id):
-                    raise TagExists(f"tag '{tag.name}' already exists")
-                created.append(tag.name)
-        except BaseException:
-            self.delete_tags(created)
-            raise
-        finally:
-            self._forget_refs()
+        with self.writing() as lock:
+            written: List[str] = []
+            try:
+                for obj in objects:
+                    written += _add_object(store, obj, lock)
+                R.update_tags(self.commondir, lock,
+                              [(t.name, o.id.decode("ascii"), t.target) for t, o in zip(tags, objects)],
+                              [], self.peel)
+            except BaseException:
+                for path in written:  # nothing of a change that was not made stays behind
+                    _unlink(path)
+                raise
+            finally:
+                self._forget_refs()
 
     def delete_tags(self, names: Iterable[str]) -> None:
-        """Delete tags, all or none: if one cannot be deleted, those already deleted are
-        put back."""
-        names = list(names)
-        shas = {name: self.tag_refs().get(name, "") for name in names}
-        deleted: List[Tuple[str, str]] = []
-        try:
-            for name in names:
-                R.remove_tag_ref(self.dulwich.refs, name)
-                deleted.append((name, shas[name]))
-        except BaseException:
-            self._forget_refs()
-            self.restore_tags(deleted)
-            raise
-        finally:
-            self._forget_refs()
+        """Delete tags, all or none, in one step."""
+        with self.writing() as lock:
+            try:
+                R.update_tags(self.commondir, lock, [], list(names), self.peel)
+            finally:
+                self._forget_refs()
 
     def restore_tags(self, tags: Iterable[Tuple[str, str]]) -> None:
         """Put deleted tags back (their objects are still in the object store)."""
-        for name, sha in tags:
-            if sha:
-                R.add_tag_ref(self.commondir, name, sha.encode())
+        wanted = [(name, sha, self.peel(sha)) for name, sha in tags if sha]
+        if not wanted:
+            return
+        with self.writing() as lock:
+            try:
+                R.update_tags(self.commondir, lock, wanted, [], self.peel)
+            finally:
+                self._forget_refs()
+
+    def peel(self, sha: str) -> Optional[str]:
+        """The object a tag finally points at (None if it cannot be read)."""
+        for _ in range(10):
+            try:
+                type_num, raw = self.raw_object(sha)
+            except (KeyError, GtoError):
+                return None
+            if type_num != OBJ_TAG:
+                return sha
+            sha = tag_target(raw)
+        return None
+
+    # -- the writer lock -------------------------------------------------------------------
+    def hold_write_lock(self) -> bool:
+        """Take the repository's writer lock until `close` (True if newly taken): whatever is
+        read after it is what the write will find. Refs read before are read again."""
+        if self._write_lock is not None:
+            return False
+        from git_gto.git.lock import WriteLock
+
+        self._write_lock = WriteLock.acquire(self.commondir)
         self._forget_refs()
+        return True
+
+    @contextmanager
+    def writing(self) -> Iterator["WriteLock"]:
+        """The writer lock for one write: the one held, or taken for the write only."""
+        taken = self.hold_write_lock()
+        assert self._write_lock is not None
+        try:
+            yield self._write_lock
+        finally:
+            if taken:
+                self.release_write_lock()
+
+    def release_write_lock(self) -> None:
+        if self._write_lock is not None:
+            lock, self._write_lock = self._write_lock, None
+            lock.release()
 
     def _forget_refs(self) -> None:
         self._refs = R.RefSnapshot(self.commondir)
 
 
-def _add_object(store, obj) -> None:
-    """Store an object; when another process is writing the very same object (same id,
-    same bytes), wait for it rather than fail."""
-    from dulwich.file import FileLocked
-
-    for _ in range(50):
+def _add_object(store, obj, lock: "WriteLock") -> List[str]:
+    """Store an object as a loose object, the way git does: compressed into a temporary file
+    of the object directory, then linked into place (an object already there is kept).
+    Returns the path when it was written. A failure (a full disk) leaves nothing behind."""
+    raw = obj.as_raw_string()
+    sha = obj.id.decode("ascii")
+    objects = store.path
+    path = os.path.join(objects, sha[:2], sha[2:])
+    if os.path.exists(path):
+        return []
+    data = zlib.compress(obj.type_name + b" %d\0" % len(raw) + raw)
+    temp = os.path.join(objects, f"tmp_obj_gto_{os.getpid()}_{sha[:12]}")
+    lock.track(temp)
+    try:
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444)
         try:
-            store.add_object(obj)
-            return
-        except FileLocked:
-            if obj.id in store:
-                return
-            time.sleep(0.02)
-    raise GtoError(f"object {obj.id.decode()} is locked by another process (a stale .lock file?)")
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            return []  # the same object, written meanwhile by someone else
+        return [path]
+    except OSError as e:
+        raise GtoError(f"cannot write object {sha} to '{objects}': {e.strerror} (nothing was changed)") from None
+    finally:
+        _unlink(temp)
+
+
+def _unlink(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass

@@ -1,0 +1,75 @@
+"""Interrupted commands leave nothing behind: the temporary clone of `-r URL` is removed on
+SIGINT, SIGTERM and SIGHUP (while cloning, and while pushing back); `annotate --commit`
+that git cannot commit leaves artifacts.yaml as it was."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import ok, refused
+
+
+@pytest.fixture
+def slow_remote(repo, tmp_path):
+    """An ssh:// URL served by the local git through GIT_SSH_COMMAND, slow in one phase."""
+    repo.commit("one")
+    bare = tmp_path / "remote.git"
+    subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
+    ssh = tmp_path / "ssh"
+    ssh.write_text('#!/bin/sh\nfor a; do cmd=$a; done\ncase "$cmd" in *"$SLOW"*) sleep 10;; esac\nexec sh -c "$cmd"\n')
+    ssh.chmod(0o755)
+    return f"ssh://localhost{bare}", str(ssh)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+@pytest.mark.parametrize("phase", ["upload-pack", "receive-pack"])
+def test_the_temporary_clone_goes_on_a_signal(slow_remote, tmp_path, signum, phase):
+    url, ssh = slow_remote
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    env = {**os.environ, "GIT_SSH_COMMAND": ssh, "SLOW": phase, "TMPDIR": str(tmp)}
+    proc = subprocess.Popen(["git-gto", "register", "m", "-r", url], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 20
+    while not list(tmp.glob("git-gto-*")) or (phase == "receive-pack" and not _pushing(proc.pid)):
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode in (130, 128 + signum), err
+    assert "Traceback" not in err
+    assert list(tmp.iterdir()) == []
+
+
+def _pushing(pid: int) -> bool:
+    """Is a `git push` running below process `pid`?"""
+    out = subprocess.run(["ps", "-o", "args=", "--ppid", str(pid)], stdout=subprocess.PIPE, text=True).stdout
+    return "push" in out
+
+
+def test_annotate_commit_with_a_stale_index_lock_leaves_the_file(repo, gto):
+    repo.commit("one")
+    lock = repo.path / ".git" / "index.lock"
+    lock.write_text("")
+    result = gto("annotate", "m", "--type", "model", "--commit")
+    refused(result, 1, "'artifacts.yaml' is left as it was")
+    assert "index.lock" in result.stderr
+    assert not (repo.path / "artifacts.yaml").exists()
+    lock.unlink()
+    ok(gto("annotate", "m", "--type", "model", "--commit"))  # not "nothing to commit"
+    assert repo.git("show", "HEAD:artifacts.yaml") == "m:\n  type: model"
+
+
+def test_annotate_commit_that_fails_restores_the_previous_file(repo, gto):
+    repo.commit("one", files={"artifacts.yaml": "m:\n  type: dataset\n"})
+    lock = repo.path / ".git" / "index.lock"
+    lock.write_text("")
+    refused(gto("annotate", "m", "--type", "model", "--commit"), 1, "'artifacts.yaml' is left as it was")
+    assert (repo.path / "artifacts.yaml").read_text() == "m:\n  type: dataset\n"
+    assert repo.git("status", "--porcelain") == "?? .git/index.lock" or repo.git("status", "--porcelain") == ""
