@@ -34,7 +34,7 @@ def test_the_temporary_clone_goes_on_a_signal(slow_remote, tmp_path, signum, pha
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     env = {**os.environ, "GIT_SSH_COMMAND": ssh, "SLOW": phase, "TMPDIR": str(tmp)}
-    proc = subprocess.Popen(["git-gto", "register", "m", "-r", url], env=env, stdout=subprocess.PIPE,
+    proc = subprocess.Popen(["git-gto", "annotate", "m", "--type", "model", "-r", url], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 20
     while not list(tmp.glob("git-gto-*")) or (phase == "receive-pack" and not _pushing(proc.pid)):

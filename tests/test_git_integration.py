@@ -323,6 +323,7 @@ def test_a_read_only_repository_is_told_as_it_is(repo, registered):
               f"cd {repo.path} && git gto register m --version v9.0.0")
     result = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True)
     assert result.returncode == 1, result.stderr
-    assert result.stderr.startswith("fatal: Read-only file system ("), result.stderr
+    assert result.stderr.startswith("error: cannot lock the repository for writing: "), result.stderr
+    assert result.stderr.endswith(": Read-only file system (nothing was changed)\n")
     assert len(result.stderr.splitlines()) == 1 and "internal error" not in result.stderr
     assert "m@v9.0.0" not in repo.tags()
