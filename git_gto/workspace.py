@@ -177,7 +177,7 @@ class Workspace:
         is shallow (a CI checkout), or has a remote; None once `git gto fetch` has run."""
         from git_gto.tags import parse_tag
 
-        if self.remote_url is not None or any(parse_tag(n) for n in self.repo.tag_names()):
+        if self.remote_url is not None or self.repo.any_tag(lambda name: parse_tag(name) is not None):
             return None
         commondir = self.repo.commondir
         if os.path.exists(os.path.join(commondir, FETCHED_MARK)):

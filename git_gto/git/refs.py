@@ -120,6 +120,12 @@ class RefSnapshot:
         names.update(self.loose_tag_files())
         return list(names)
 
+    def any_tag(self, wanted: Callable[[str], bool]) -> bool:
+        for m in _PACKED_TAG.finditer(self.packed_bytes()):
+            if wanted(m.group(1).decode("utf-8", "surrogateescape")):
+                return True
+        return any(wanted(name) for name in self.loose_tag_files())
+
     def tag_names_text(self) -> str:
         """Every tag name, one a line, from one scan of packed-refs and the loose ref names:
         for searching with regular expressions (TAB completion) without a loop per tag."""

@@ -10,7 +10,7 @@ import struct
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, TYPE_CHECKING, Tuple
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.git import refs as R
@@ -87,6 +87,10 @@ class GitRepo:
 
     def tag_names(self) -> List[str]:
         return self._refs.tag_names()
+
+    def any_tag(self, wanted: Callable[[str], bool]) -> bool:
+        """Is there a tag whose name is `wanted`? Stops at the first one (no list of all)."""
+        return self._refs.any_tag(wanted)
 
     def tag_names_text(self) -> str:
         return self._refs.tag_names_text()
