@@ -71,12 +71,14 @@ def _read_bounded(fd: int, limit: int) -> bytes:
         raise UnsafeFile("not a regular file")
     if st.st_size > limit:
         raise UnsafeFile(f"larger than {limit} bytes")
-    data = bytearray()
-    while len(data) <= limit:  # the file may grow while it is read
-        chunk = os.read(fd, min(limit + 1 - len(data), max(st.st_size - len(data), 0) + 65536))
+    chunks: List[bytes] = []
+    total = 0
+    while total <= limit:  # the file may grow while it is read
+        chunk = os.read(fd, min(limit + 1 - total, max(st.st_size - total, 0) + 65536))
         if not chunk:
-            return bytes(data)
-        data += chunk
+            return b"".join(chunks)  # one chunk, as a rule: joined without a copy
+        chunks.append(chunk)
+        total += len(chunk)
     raise UnsafeFile(f"larger than {limit} bytes")
 
 

@@ -56,6 +56,18 @@ class RefSnapshot:
             self._packed = packed
         return self._packed
 
+    def packed_ref(self, name: bytes) -> Optional[bytes]:
+        """One ref of `packed-refs` (its id), found in the text: no table of every ref."""
+        if self._packed is not None:
+            return self._packed.get(name)
+        text = self.packed_bytes()
+        at = text.find(b" " + name + b"\n")
+        if at < 0 and text.endswith(b" " + name):
+            at = len(text) - len(name) - 1
+        if at >= 40 and (at == 40 or text[at - 41:at - 40] == b"\n"):
+            return text[at - 40:at]
+        return None
+
     def loose_tag_files(self) -> List[str]:
         """Names of the loose tag ref files, without reading them; also makes the digest of
         their identities (inode, mtime, ctime, size: git rewrites a ref by renaming a new file
@@ -161,7 +173,7 @@ def read_ref(controldir: str, commondir: str, snapshot: RefSnapshot, name: str) 
             with open(os.path.join(base, name), "rb") as f:
                 content = f.read()
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
-            sha = snapshot.packed().get(name.encode("utf-8", "surrogateescape"))
+            sha = snapshot.packed_ref(name.encode("utf-8", "surrogateescape"))
             return sha.decode("ascii") if sha else None
         if content.startswith(b"ref:"):
             name = content[4:].strip().decode("utf-8", "surrogateescape")
