@@ -7,9 +7,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Protocol, Tuple
 
-from git_gto.git.objects import (
-    OBJ_COMMIT, OBJ_TAG, CommitInfo, TagObject, parse_commit, parse_tag_object, tag_target,
-)
+from git_gto.git.objects import OBJ_TAG, CommitInfo, TagObject, parse_tag_object, peeled_commit
 from git_gto.git.quarantine import Quarantine
 
 if TYPE_CHECKING:
@@ -115,15 +113,7 @@ class PushedSource:
         return out
 
     def read_commit(self, sha: str) -> CommitInfo:
-        type_num, raw = self.raw_object(sha)
-        while type_num == OBJ_TAG:
-            sha = tag_target(raw)
-            type_num, raw = self.raw_object(sha)
-        if type_num != OBJ_COMMIT:
-            from git_gto.errors import GtoError
-
-            raise GtoError(f"object {sha} is not a commit")
-        return parse_commit(sha, raw)
+        return peeled_commit(self.raw_object, sha)
 
     def read_file(self, commit_sha: str, path: str) -> Optional[bytes]:
         return self.repo.read_file(commit_sha, path)

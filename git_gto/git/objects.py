@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import Callable, Dict, NamedTuple, Optional, Tuple
 
 OBJ_COMMIT, OBJ_TREE, OBJ_BLOB, OBJ_TAG = 1, 2, 3, 4
 TYPE_NAMES = {b"commit": OBJ_COMMIT, b"tree": OBJ_TREE, b"blob": OBJ_BLOB, b"tag": OBJ_TAG}
@@ -187,6 +187,20 @@ def parse_commit(sha: str, raw: bytes) -> CommitInfo:
         committer=committer,
         message=body.decode(encoding, "replace"),
     )
+
+
+def peeled_commit(raw_object: Callable[[str], Tuple[int, bytes]], sha: str) -> CommitInfo:
+    """The commit `sha` names, through any tags, read with `raw_object(sha) -> (type, raw)`
+    (KeyError if an object is missing; GtoError if it ends at something else)."""
+    from git_gto.errors import GtoError
+
+    type_num, raw = raw_object(sha)
+    while type_num == OBJ_TAG:
+        sha = tag_target(raw)
+        type_num, raw = raw_object(sha)
+    if type_num != OBJ_COMMIT:
+        raise GtoError(f"object {sha} is not a commit")
+    return parse_commit(sha, raw)
 
 
 def tag_target(raw: bytes) -> str:

@@ -16,8 +16,7 @@ from git_gto.errors import GtoError, TagExists
 from git_gto.git import refs as R
 from git_gto.git.discover import Location, discover
 from git_gto.git.objects import (
-    is_object_id,
-    OBJ_COMMIT, OBJ_TAG, CommitInfo, Identity, TagObject, parse_commit, parse_tag_object,
+    OBJ_TAG, CommitInfo, Identity, TagObject, is_object_id, parse_tag_object, peeled_commit,
     split_object, tag_target,
 )
 
@@ -230,13 +229,7 @@ class GitRepo:
 
     def read_commit(self, sha: str) -> CommitInfo:
         """The commit `sha` names (peeling tags); KeyError if it is missing."""
-        type_num, raw = self.raw_object(sha)
-        while type_num == OBJ_TAG:
-            sha = tag_target(raw)
-            type_num, raw = self.raw_object(sha)
-        if type_num != OBJ_COMMIT:
-            raise GtoError(f"object {sha} is not a commit")
-        return parse_commit(sha, raw)
+        return peeled_commit(self.raw_object, sha)
 
     def resolve(self, rev: str) -> str:
         from git_gto.git.revisions import resolve
