@@ -83,12 +83,13 @@ def show(repo: Repo, name: Optional[str] = None, truncate_hexsha: bool = False, 
     with _open(repo, all_branches, all_commits) as ws:
         if name is None:
             stages, summaries = queries.show_registry(ws, **limits)
+            if table:  # the CLI's table, as dicts (versions cut only with truncate_hexsha)
+                headers = views.registry_headers(stages)
+                cells = views.registry_rows(stages, summaries, _short if truncate_hexsha else (lambda v: v))
+                return [dict(zip(headers, row)) for row in cells], "keys"
             data = views.registry_json(summaries)
             if truncate_hexsha:
                 data = {n: _short_summary(d) for n, d in data.items()}
-            if table:
-                return [{"name": n if d["registered"] else f"*{n}", "latest": d["version"],
-                         **{f"#{s}": d["stage"][s] for s in stages}} for n, d in sorted(data.items())], "keys"
             return _record(data)
         artifact, rows = queries.show_versions(ws, name, **limits)
         versions = [views.version_json(v, stages) for v, stages in rows]

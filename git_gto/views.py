@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from git_gto.registry import COMMIT, Artifact, Event, Version, VStage
 from git_gto.tags import is_hexsha
@@ -200,17 +200,15 @@ def registry_json(rows: List["ArtifactSummary"]) -> Dict[str, Any]:
     }
 
 
-def registry_rows(stages: List[str], rows: List["ArtifactSummary"]) -> List[List[Optional[str]]]:
-    """`show`'s table, by name: `*name` for an artifact only annotated."""
+def registry_rows(stages: List[str], rows: List["ArtifactSummary"],
+                  cut: Callable[[Optional[str]], Optional[str]] = short) -> List[List[Optional[str]]]:
+    """`show`'s table, by name: `*name` for an artifact only annotated; `cut` shortens the
+    versions in stages (commit ids, by default)."""
     return [
         [r.name if r.registered else f"*{r.name}", r.latest]
-        + [_versions_cell(r.stages[s]) for s in stages]
+        + [", ".join(cut(v) or "" for v in r.stages[s] or ()) or None for s in stages]
         for r in sorted(rows, key=lambda r: r.name)
     ]
-
-
-def _versions_cell(versions: Optional[List[str]]) -> Optional[str]:
-    return ", ".join(short(v) or "" for v in versions) if versions else None
 
 
 def registry_headers(stages: List[str]) -> List[str]:
