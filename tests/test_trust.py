@@ -335,7 +335,8 @@ def server_tags(bare: Path):
 
 
 def refused_push(result, *messages: str) -> None:
-    assert result.returncode != 0, result.stderr
+    """git push refused by the hook: git's exit 1, each message among its lines."""
+    assert result.returncode == 1, result.stderr
     for message in messages:
         assert message in result.stderr, result.stderr
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr, result.stderr
