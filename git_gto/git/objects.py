@@ -212,3 +212,20 @@ def parents(raw: bytes) -> list:
     """The parent ids of a commit object, in order."""
     head, _, _ = raw.partition(b"\n\n")
     return [l[7:].decode("ascii") for l in head.split(b"\n") if l.startswith(b"parent ")]
+
+
+def tree_entry(raw: bytes, name: bytes) -> Optional[Tuple[int, str]]:
+    """(mode, object id) of the entry `name` of a tree object, None if it has none."""
+    pos, end = 0, len(raw)
+    while pos < end:
+        space = raw.find(b" ", pos)
+        nul = raw.find(b"\0", space)
+        if space < 0 or nul < 0 or nul + 21 > end:
+            return None  # a truncated tree: nothing more to find in it
+        if raw[space + 1:nul] == name:
+            try:
+                return int(raw[pos:space], 8), raw[nul + 1:nul + 21].hex()
+            except ValueError:
+                return None
+        pos = nul + 21
+    return None

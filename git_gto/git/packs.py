@@ -13,7 +13,6 @@ import struct
 import zlib
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from git_gto.errors import GtoError
 from git_gto.git.objects import TYPE_NAMES
 
 IDX_V2 = b"\xfftOc\x00\x00\x00\x02"
@@ -24,24 +23,41 @@ class CorruptObject(Exception):
     """An object whose stored bytes fail git's own checks (the message says which)."""
 
 
-def locate(pack, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int]]]:
-    """(offset, sha, CRC32 of the packed entry or None) of the objects this pack (a dulwich
-    Pack) has; a version 1 `.idx` has no CRCs."""
-    from dulwich.errors import ChecksumMismatch
-
+def pack_files(objects_dir: str) -> List[str]:
+    """The packs of an object directory, as paths without `.pack` (those with an `.idx`),
+    listed without dulwich: reading a few objects must not cost its import."""
+    directory = os.path.join(objects_dir, "pack")
     try:
-        path = os.fspath(pack.data.path)[:-5] + ".idx"
-    except ChecksumMismatch as e:  # dulwich checks the pack's trailer when it opens it
-        raise GtoError(f"pack {pack._basename}.pack is corrupt ({e})") from None
+        names = set(os.listdir(directory))
+    except OSError:
+        return []
+    return [os.path.join(directory, n[:-5]) for n in sorted(names)
+            if n.endswith(".pack") and n[:-5] + ".idx" in names]
+
+
+def locate(pack: str, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int]]]:
+    """(offset, sha, CRC32 of the packed entry or None) of the objects the pack `pack`
+    (its path without `.pack`) has; a version 1 `.idx` has no CRCs."""
     found: List[Tuple[int, str, Optional[int]]] = []
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as idx:
-        if idx[:8] != IDX_V2:
-            index = pack.index
+    if not os.path.exists(pack + ".pack"):  # removed since it was listed (git gc, repack)
+        return found
+    with open(pack + ".idx", "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as idx:
+        if idx[:8] != IDX_V2:  # version 1: the fan-out, then (offset, name) records
+            fanout = struct.unpack_from(">256I", idx, 0)
             for sha in shas:
-                try:
-                    found.append((index.object_offset(sha.encode("ascii")), sha, None))
-                except KeyError:
-                    continue
+                key = bytes.fromhex(sha)
+                lo, hi = (fanout[key[0] - 1] if key[0] else 0), fanout[key[0]]
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    at = 1024 + mid * 24
+                    name = idx[at + 4:at + 24]
+                    if name < key:
+                        lo = mid + 1
+                    elif name > key:
+                        hi = mid
+                    else:
+                        found.append((struct.unpack_from(">I", idx, at)[0], sha, None))
+                        break
             return found
         fanout = struct.unpack_from(">256I", idx, 8)
         count = fanout[255]
@@ -70,18 +86,19 @@ def locate(pack, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int]]]:
     return found
 
 
-def read_undeltified(pack, shas: Set[str], out: Dict[str, Tuple[int, bytes]],
-                     corrupt: Dict[str, str]) -> None:
+def read_undeltified(pack: str, shas: Set[str], out: Dict[str, Tuple[int, bytes]],
+                     corrupt: Dict[str, str], found: Set[str]) -> None:
     """Add to `out` the objects of `shas` stored whole in this pack, and remove them from
     `shas`; deltified ones stay for the caller to read another way. An entry that fails a
     check stays in `shas` too (another pack, or a loose copy, may have it whole), and
-    `corrupt` says what failed."""
+    `corrupt` says what failed. `found` gets every object the pack has (read or not)."""
     located = locate(pack, shas)
     if not located:
         return
+    found.update(sha for _, sha, _ in located)
     located.sort()
-    where = os.path.basename(os.fspath(pack.data.path))
-    with open(pack.data.path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+    where = os.path.basename(pack) + ".pack"
+    with open(pack + ".pack", "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
         length = len(data)
         for offset, sha, crc in located:
             if offset + 1 >= length:
@@ -120,10 +137,10 @@ def read_undeltified(pack, shas: Set[str], out: Dict[str, Tuple[int, bytes]],
                 corrupt.pop(sha, None)
 
 
-def _entry_end(pack, offset: int, size: int) -> int:
+def _entry_end(pack: str, offset: int, size: int) -> int:
     """Where the packed entry at `offset` ends: at the next entry, or at the pack's trailer
     (`size` is the pack's size); read from the version 2 `.idx` (rarely: deltified tags)."""
-    with open(os.fspath(pack.data.path)[:-5] + ".idx", "rb") as f:
+    with open(pack + ".idx", "rb") as f:
         idx = f.read()
     count = struct.unpack_from(">I", idx, 8 + 255 * 4)[0]
     table = 8 + 1024 + count * 24

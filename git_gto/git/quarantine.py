@@ -5,16 +5,18 @@ repository only once the hooks accept the push."""
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Set, Tuple
+
+from git_gto.errors import GtoError
 
 
 class Quarantine:
-    """Read objects from the quarantine directory (loose or packed), None when missing."""
+    """Read objects from the quarantine directory (loose or packed), None when missing;
+    dulwich is opened only for an object stored as a delta."""
 
     def __init__(self, path: str):
-        from dulwich.object_store import DiskObjectStore
-
-        self._store: Any = DiskObjectStore(path)
+        self.path = path
+        self._store: Any = None
 
     @classmethod
     def of(cls, path: Optional[str], objects: str) -> Optional["Quarantine"]:
@@ -24,6 +26,26 @@ class Quarantine:
         return cls(path)
 
     def get_raw(self, sha: str) -> Optional[Tuple[int, bytes]]:
+        from git_gto.git.packs import CorruptObject, pack_files, read_loose, read_undeltified
+
+        try:
+            found = read_loose(self.path, sha)
+        except CorruptObject as e:
+            raise GtoError(str(e)) from None
+        if found is not None:
+            return found
+        out: dict = {}
+        packed: Set[str] = set()
+        for pack in pack_files(self.path):
+            read_undeltified(pack, {sha}, out, {}, packed)
+            if sha in out:
+                return out[sha]
+        if not packed:
+            return None
+        if self._store is None:
+            from dulwich.object_store import DiskObjectStore
+
+            self._store = DiskObjectStore(self.path)
         try:
             return self._store.get_raw(sha.encode("ascii"))
         except KeyError:

@@ -10,14 +10,14 @@ import struct
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, TYPE_CHECKING, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, TYPE_CHECKING, Tuple
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.git import refs as R
 from git_gto.git.discover import Location, discover
 from git_gto.git.objects import (
-    OBJ_TAG, CommitInfo, Identity, TagObject, is_object_id, parse_tag_object, peeled_commit,
-    split_object, tag_target,
+    OBJ_BLOB, OBJ_TAG, OBJ_TREE, CommitInfo, Identity, TagObject, is_object_id, parse_tag_object, peeled_commit,
+    split_object, tag_target, tree_entry,
 )
 
 if TYPE_CHECKING:
@@ -174,23 +174,28 @@ class GitRepo:
     def raw_objects(self, shas: Iterable[str],
                     unreadable: Optional[Dict[str, str]] = None) -> Dict[str, Tuple[int, bytes]]:
         """(type, content) of objects: from the packs in offset order, then loose ones
-        (inflated here, never parsed by dulwich), deltified ones through dulwich. Missing
+        (inflated here, never parsed by dulwich), deltified ones (and those of alternates'
+        packs) through dulwich, which is imported only then. Missing
         ones are left out. A loose object that does not inflate whole is left out too, and
         `unreadable` says why (with None: the read fails). A packed object that fails its
         checks (and has no good copy elsewhere) fails the read, naming the object: a pack is
         git's verified store, so its damage is the disk's, and reading past it could show an
         older version as the one in a stage."""
-        from git_gto.git.packs import CorruptObject, read_loose, read_undeltified
+        from git_gto.git.packs import CorruptObject, pack_files, read_loose, read_undeltified
 
-        store = self.dulwich.object_store
+        objects = os.path.join(self.commondir, "objects")
         pending = {sha for sha in shas if is_object_id(sha)}
         out: Dict[str, Tuple[int, bytes]] = {}
         corrupt: Dict[str, str] = {}
-        for pack in list(store.packs):
+        packed: Set[str] = set()  # in a pack of ours (deltified ones are left for dulwich)
+        for pack in pack_files(objects):
             if not pending:
                 break
-            read_undeltified(pack, pending, out, corrupt)
-        directories = [store.path] + [getattr(alt, "path", "") for alt in store.alternates]
+            read_undeltified(pack, pending, out, corrupt, packed)
+        directories = [objects]
+        alternates = bool(pending) and os.path.exists(os.path.join(objects, "info", "alternates"))
+        if alternates:
+            directories += [getattr(alt, "path", "") for alt in self.dulwich.object_store.alternates]
         for sha in sorted(pending):
             try:
                 found = next(filter(None, (read_loose(d, sha) for d in directories if d)), None)
@@ -199,7 +204,7 @@ class GitRepo:
                     raise GtoError(str(e)) from None
                 unreadable[sha] = str(e)
                 continue
-            if found is None and sha not in corrupt:
+            if found is None and sha not in corrupt and (alternates or sha in packed):
                 found = self._dulwich_raw(sha)
             if found is not None:
                 out[sha] = found
@@ -236,18 +241,17 @@ class GitRepo:
 
         return resolve(self, rev)
 
-    def _lookup(self, commit_sha: str, path: str):
+    def _lookup(self, commit_sha: str, path: str) -> Tuple[int, bytes]:
         """(mode, sha) of `path` in a commit's tree; KeyError if it is not there (a missing
         entry, or a part of the path that is a file, a link or a submodule, not a tree)."""
-        from dulwich.errors import NotTreeError
-        from dulwich.object_store import tree_lookup_path
-        from dulwich.objects import ObjectID
-
-        tree = ObjectID(self.read_commit(commit_sha).tree.encode("ascii"))
-        try:
-            return tree_lookup_path(self.dulwich.object_store.__getitem__, tree, path.encode())
-        except NotTreeError:
-            raise KeyError(path) from None
+        mode, sha = stat.S_IFDIR, self.read_commit(commit_sha).tree
+        for part in path.encode("utf-8", "surrogateescape").split(b"/"):
+            found = self.raw_objects([sha]).get(sha) if stat.S_ISDIR(mode) else None
+            entry = tree_entry(found[1], part) if found is not None and found[0] == OBJ_TREE else None
+            if entry is None:
+                raise KeyError(path)
+            mode, sha = entry
+        return mode, sha.encode("ascii")
 
     def read_file(self, commit_sha: str, path: str) -> Optional[bytes]:
         """The content of `path` in a commit, or None if it is not there as a regular file
@@ -258,11 +262,9 @@ class GitRepo:
             return None
         if not stat.S_ISREG(mode):
             return None
-        try:
-            obj = self.dulwich.object_store[sha]
-        except KeyError:  # a partial clone without the blob (git would fetch it)
-            return None
-        return obj.data if obj.type_name == b"blob" else None
+        found = self.raw_objects([sha.decode("ascii")]).get(sha.decode("ascii"))
+        # missing: a partial clone without the blob (git would fetch it)
+        return found[1] if found is not None and found[0] == OBJ_BLOB else None
 
     def path_exists(self, commit_sha: str, path: str) -> bool:
         try:
