@@ -59,10 +59,10 @@ class PushedSource:
         self.updates = updates  # full ref name -> new object id (None: deleted)
         self._quarantine = Quarantine.of(quarantine, os.path.join(repo.commondir, "objects"))
 
-    def _updated(self, prefix: str, refs: Dict[str, str]) -> Dict[str, str]:
+    def _updated(self, prefix: str, refs: Dict[str, str], names: Tuple[str, ...] = ("",)) -> Dict[str, str]:
         refs = dict(refs)
         for ref, sha in self.updates.items():
-            if ref.startswith(prefix):
+            if ref.startswith(prefix) and ref[len(prefix):].startswith(names):
                 name = ref[len(prefix):]
                 if sha is None:
                     refs.pop(name, None)
@@ -80,6 +80,10 @@ class PushedSource:
 
     def tag_refs(self) -> Dict[str, str]:
         return self._updated("refs/tags/", self.repo.tag_refs())
+
+    def tags_below(self, prefixes: List[str]) -> Dict[str, str]:
+        """The tags whose names begin with one of `prefixes` (one artifact's), after the push."""
+        return self._updated("refs/tags/", self.repo.tags_below(prefixes), tuple(prefixes))
 
     def branches(self) -> Dict[str, str]:
         return self._updated("refs/heads/", self.repo.branches())

@@ -84,11 +84,12 @@ class Trust:
                        principals)
 
 
-def policy_commit(repo: "GitRepo", ref: Optional[str] = None) -> Tuple[Optional[str], str]:
-    """(commit, name) of the policy ref: `ref`, else git config `gto.policyRef`, else the
-    remote's default branch (refs/remotes/origin/HEAD), else HEAD (in a bare repository,
-    the default branch)."""
-    wanted = ref or repo.config_value("gto", "policyRef")
+def policy_commit(repo: "GitRepo", ref: Optional[str] = None,
+                  configured: Optional[str] = None) -> Tuple[Optional[str], str]:
+    """(commit, name) of the policy ref: `ref`, else git config `gto.policyRef`
+    (`configured`), else the remote's default branch (refs/remotes/origin/HEAD), else HEAD
+    (in a bare repository, the default branch)."""
+    wanted = ref or configured
     if wanted:
         try:
             return repo.resolve(wanted), wanted
@@ -101,9 +102,13 @@ def policy_commit(repo: "GitRepo", ref: Optional[str] = None) -> Tuple[Optional[
 
 
 def load(repo: "GitRepo", ref: Optional[str] = None) -> Trust:
-    commit, where = policy_commit(repo, ref)
+    """The policy in force, and the signing settings, from one `git config` run."""
+    from git_gto.git.signing import SETTINGS, config_lookup
+
+    settings = repo.git_config(f"^(gto\\.policyref|{SETTINGS})$")
+    commit, where = policy_commit(repo, ref, settings.get("gto.policyref"))
     config = config_at(repo, commit)
-    return Trust(repo, commit, where, config, config.policy or P.Policy())
+    return Trust(repo, commit, where, config, config.policy or P.Policy(), _config=config_lookup(settings))
 
 
 def reachable(source, trust: Trust, commit: str) -> bool:
@@ -173,7 +178,8 @@ class Judgement:
 def judge_push(repo: "GitRepo", updates: List[Tuple[str, str, str]], quarantine: Optional[str],
                policy_ref: Optional[str] = None) -> List[Judgement]:
     """Judge every pushed tag ref that looks like a registry event ((old, new, ref) as
-    git's hooks give them) against the registry as it would be after the push."""
+    git's hooks give them) against the registry as it would be after the push: of the
+    registry, only the pushed artifacts' tags are read (their rules need no other)."""
     from git_gto.source import PushedSource
 
     tags = [(old, new, ref) for old, new, ref in updates if ref.startswith("refs/tags/")]
@@ -181,9 +187,7 @@ def judge_push(repo: "GitRepo", updates: List[Tuple[str, str, str]], quarantine:
         return []
     trust = load(repo, policy_ref)
     source = PushedSource(repo, {ref: (None if new == ZERO else new) for _, new, ref in updates}, quarantine)
-    loader = _loader(source, repo.commondir, trust.config)
-    before = repo.tag_names()
-    after = list(source.tag_refs())
+    reader = _PushedArtifacts(source, repo, trust.config)
     out = []
     for old, new, ref in tags:
         name = ref[len("refs/tags/"):]
@@ -200,9 +204,8 @@ def judge_push(repo: "GitRepo", updates: List[Tuple[str, str, str]], quarantine:
         elif old != ZERO:
             problem = "immutable: registry events are never moved or rewritten (a new event is a new tag)"
         else:
-            problem = judge_tag(trust, source, loader, name, new, before, after)
+            problem = judge_tag(trust, source, reader, name, new)
         out.append(Judgement(ref, problem))
-    loader.save()
     return out
 
 
@@ -211,22 +214,60 @@ def judge_existing(repo: "GitRepo", names: Optional[List[str]], policy_ref: Opti
     (`names` None: every tag that looks like a registry event)."""
     trust = load(repo, policy_ref)
     refs = repo.tag_refs()
-    loader = _loader(repo, repo.commondir, trust.config)
-    every = list(refs)
+    reader = _RegistryArtifacts(repo, refs, trust.config)
     out = []
     for name in names if names is not None else sorted(n for n in refs if _looks_like_event(n)):
         if name not in refs:
             raise RefNotFound(f"tag '{name}' not found")
-        out.append(Judgement(f"refs/tags/{name}", judge_tag(trust, repo, loader, name, refs[name], None, every)))
-    loader.save()
+        out.append(Judgement(f"refs/tags/{name}", judge_tag(trust, repo, reader, name, refs[name])))
+    reader.loader.save()
     return out
 
 
-def _loader(source, commondir: str, config: Config) -> "RegistryLoader":
-    from git_gto.cache import RegistryCache, enabled
-    from git_gto.loader import RegistryLoader
+class _RegistryArtifacts:
+    """Artifacts for judging many tags of the repository: the whole registry, cached."""
 
-    return RegistryLoader(source, RegistryCache(commondir, enabled()), config.index)
+    def __init__(self, repo: "GitRepo", refs: Dict[str, str], config: Config):
+        from git_gto.cache import RegistryCache, enabled
+        from git_gto.loader import RegistryLoader
+
+        self.refs = refs
+        self.loader = RegistryLoader(repo, RegistryCache(repo.commondir, enabled()), config.index)
+
+    def tags(self, artifact: str) -> Tuple[Optional[List[str]], List[str]]:
+        """(tag names before the push (None: not a push), tag names now) of the artifact's tags."""
+        return None, list(self.refs)
+
+    def without(self, artifact: str, tag: str) -> R.Artifact:
+        return self.loader.build_without(artifact, [tag])
+
+
+class _PushedArtifacts:
+    """The artifacts of pushed tags, each read from its own tags only (as they are before
+    and after the push); an artifact of many tags through the registry cache, read-only
+    (what a push would change is not the repository's yet)."""
+
+    def __init__(self, source: "PushedSource", repo: "GitRepo", config: Config):
+        self.source = source
+        self.repo = repo
+        self.config = config
+
+    def tags(self, artifact: str) -> Tuple[Optional[List[str]], List[str]]:
+        prefixes = _prefixes(artifact)
+        return list(self.repo.tags_below(prefixes)), list(self.source.tags_below(prefixes))
+
+    def without(self, artifact: str, tag: str) -> R.Artifact:
+        from git_gto.cache import RegistryCache, enabled
+        from git_gto.loader import CACHED_ARTIFACT_MIN, RegistryLoader
+
+        refs = {r: s for r, s in self.source.tags_below(_prefixes(artifact)).items() if r != tag}
+        cache = RegistryCache(self.repo.commondir, enabled() and len(refs) >= CACHED_ARTIFACT_MIN)
+        return RegistryLoader(self.source, cache, self.config.index).artifact_of(artifact, refs)
+
+
+def _prefixes(artifact: str) -> List[str]:
+    """What the names of an artifact's tags begin with."""
+    return [T.name_to_tag(artifact) + "@", T.name_to_tag(artifact) + "#"]
 
 
 def _looks_like_event(name: str) -> bool:
@@ -234,11 +275,10 @@ def _looks_like_event(name: str) -> bool:
     return T.parse_tag(name) is not None or ("@" in name or "#" in name) and name[:1] not in "@#"
 
 
-def judge_tag(trust: Trust, source, loader: "RegistryLoader", name: str, sha: str,
-              before: Optional[List[str]], after: List[str]) -> str:
+def judge_tag(trust: Trust, source, artifacts, name: str, sha: str) -> str:
     """Why the tag `name` (object `sha`) may not be a registry event, "" if it may: what
-    git gto's own writes refuse, and the policy. `before`: the tag names before a push (a
-    new counter must come after theirs); `after`: all tag names."""
+    git gto's own writes refuse, and the policy. `artifacts` gives an artifact's tag names
+    (before a push, a new counter must come after theirs) and the artifact without a tag."""
     parsed = T.parse_tag(name)
     if parsed is None or parsed.action is None or parsed.name is None:
         return "grammar: not a valid registry tag name (NAME@vX.Y.Z, NAME#STAGE#N, NAME@deprecated, ...)"
@@ -262,11 +302,11 @@ def judge_tag(trust: Trust, source, loader: "RegistryLoader", name: str, sha: st
     if tag.tagger is None or not representable(tag.tagger.time, tag.tagger.offset):
         return "tagger: the tag object has no usable tagger line"
     if parsed.counter is not None:
-        problem = _counter_problem(parsed, name, before, after)
+        problem = _counter_problem(parsed, name, *artifacts.tags(parsed.name))
         if problem:
             return problem
     kind = R.EVENT_OF_ACTION[parsed.action]
-    artifact = loader.build_without(parsed.name, [name])
+    artifact = artifacts.without(parsed.name, name)
     try:
         _event_rules(trust, artifact, kind, parsed, tag.target)
     except GtoError as e:

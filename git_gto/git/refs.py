@@ -68,6 +68,38 @@ class RefSnapshot:
             return text[at - 40:at]
         return None
 
+    def packed_below(self, prefix: bytes) -> Dict[bytes, bytes]:
+        """The refs of `packed-refs` whose names begin with `prefix` (name -> sha), found in
+        the text: no table of every ref."""
+        if self._packed is not None:
+            return {name: sha for name, sha in self._packed.items() if name.startswith(prefix)}
+        text = self.packed_bytes()
+        found: Dict[bytes, bytes] = {}
+        needle = b" " + prefix
+        at = text.find(needle)
+        while at >= 0:
+            if at >= 40 and (at == 40 or text[at - 41:at - 40] == b"\n"):
+                end = text.find(b"\n", at)
+                found[text[at + 1:end if end >= 0 else len(text)]] = text[at - 40:at]
+            at = text.find(needle, at + 1)
+        return found
+
+    def tags_below(self, prefixes: Sequence[str]) -> Dict[str, str]:
+        """Tag name -> object id of the tags whose names begin with one of `prefixes` (the
+        tags of one artifact), loose refs winning, without reading the others."""
+        refs: Dict[str, str] = {}
+        for prefix in prefixes:
+            for ref, packed in self.packed_below(_ref(prefix)).items():
+                refs[ref[10:].decode("utf-8", "surrogateescape")] = packed.decode("ascii")
+        root = os.path.join(self.commondir, "refs", "tags")
+        for name in self.loose_tag_files():
+            if name.startswith(tuple(prefixes)):
+                refs.pop(name, None)
+                sha = _loose_ref(os.path.join(root, name))
+                if sha:
+                    refs[name] = sha
+        return refs
+
     def loose_tag_files(self) -> List[str]:
         """Names of the loose tag ref files, without reading them; also makes the digest of
         their identities (inode, mtime, ctime, size: git rewrites a ref by renaming a new file
@@ -112,12 +144,9 @@ class RefSnapshot:
             }
             root = os.path.join(self.commondir, "refs", "tags")
             for name in self.loose_tag_files():
-                try:  # a symbolic link, FIFO or other odd file is not a tag
-                    content = read_regular(os.path.join(root, name), LOOSE_REF_LIMIT)
-                except (UnsafeFile, OSError):
-                    continue
-                if content and len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
-                    refs[name] = content[:40].decode("ascii")
+                sha = _loose_ref(os.path.join(root, name))
+                if sha:
+                    refs[name] = sha
             self._tags = refs
         return self._tags
 
@@ -148,7 +177,18 @@ class RefSnapshot:
         """Is there a tag of that name (the ref file itself, or packed-refs)?"""
         if os.path.isfile(os.path.join(self.commondir, "refs", "tags", name)):
             return True
-        return f"refs/tags/{name}".encode("utf-8", "surrogateescape") in self.packed()
+        return self.packed_ref(_ref(name)) is not None
+
+
+def _loose_ref(path: str) -> Optional[str]:
+    """The object id a loose ref file holds; None for a symbolic link, FIFO or other odd file."""
+    try:
+        content = read_regular(path, LOOSE_REF_LIMIT)
+    except (UnsafeFile, OSError):
+        return None
+    if content and len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
+        return content[:40].decode("ascii")
+    return None
 
 
 # What `git check-ref-format --allow-onelevel` refuses: control characters, space, ~ ^ : ? *

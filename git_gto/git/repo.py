@@ -87,6 +87,10 @@ class GitRepo:
     def tag_names(self) -> List[str]:
         return self._refs.tag_names()
 
+    def tags_below(self, prefixes: List[str]) -> Dict[str, str]:
+        """Tag name -> object id of the tags whose names begin with one of `prefixes`."""
+        return self._refs.tags_below(prefixes)
+
     def any_tag(self, wanted: Callable[[str], bool]) -> bool:
         """Is there a tag whose name is `wanted`? Stops at the first one (no list of all)."""
         return self._refs.any_tag(wanted)
@@ -117,7 +121,7 @@ class GitRepo:
 
     def branches(self) -> Dict[str, str]:
         """Branch name -> commit: the packed refs (parsed once) and the loose ones, which win."""
-        names = {n[11:].decode("utf-8", "surrogateescape") for n in self._refs.packed() if n[:11] == b"refs/heads/"}
+        names = {n[11:].decode("utf-8", "surrogateescape") for n in self._refs.packed_below(b"refs/heads/")}
         root = os.path.join(self.commondir, "refs", "heads")
         for directory, _, files in os.walk(root):
             names.update(os.path.relpath(os.path.join(directory, f), root).replace(os.sep, "/")

@@ -51,19 +51,27 @@ class Verdict:
         return ", ".join(self.principals) or self.uid or self.key
 
 
+SETTINGS = r"tag\.gpgsign|user\.signingkey|gpg\..*"  # what signing reads of git's configuration
+
+
 def git_config(location: Optional["Location"]) -> ConfigValue:
     """Signing settings as git reads them (`git -c`, includes, conditional includes): one
     `git config` run; returns a lookup (section, key, subsection=None) -> value."""
     from git_gto.git.run import git
 
-    result = git(location, "config", "-z", "--get-regexp", r"^(tag\.gpgsign|user\.signingkey|gpg\..*)$",
-                 check=False)
+    result = git(location, "config", "-z", "--get-regexp", f"^({SETTINGS})$", check=False)
     values: Dict[str, str] = {}
     for item in result.stdout.split("\0"):
         key, _, value = item.partition("\n")
         if key:
-            values[key.lower()] = value  # the last one wins, as git's --get
-    return lambda section, key, subsection=None: values.get(
+            values[key] = value  # the last one wins, as git's --get
+    return config_lookup(values)
+
+
+def config_lookup(values: Dict[str, str]) -> ConfigValue:
+    """The lookup of settings read by `git config --get-regexp` (names as git prints them)."""
+    lowered = {key.lower(): value for key, value in values.items()}
+    return lambda section, key, subsection=None: lowered.get(
         ".".join(p for p in (section, subsection, key) if p).lower())
 
 
