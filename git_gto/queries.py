@@ -21,12 +21,9 @@ if TYPE_CHECKING:
 def check_ref(ws: "Workspace", ref: str) -> List[R.Event]:
     name = ref[len("refs/tags/"):] if ref.startswith("refs/tags/") else ref
     parsed = T.parse_tag(name)
-    if parsed is None or not ws.repo.has_tag(name):
+    if parsed is None or parsed.name is None or not ws.repo.has_tag(name):
         return []
-    artifact = ws.registry.artifact(parsed.name)
-    if artifact is None:
-        return []
-    events = [e for e in artifact.events() if e.tag == name]
+    events = [e for e in ws.artifact(parsed.name).events() if e.tag == name]
     if len(events) > 1:
         raise GtoError("Checking refs that created 1+ events is not supported")
     return events
@@ -346,8 +343,9 @@ def signatures(ws: "Workspace", tags: Iterable[Optional[str]]) -> Dict[str, "Ver
     """Tag name -> what its signature says (only for --verify: it runs gpg or ssh-keygen)."""
     from git_gto import trust
 
-    refs = ws.repo.tag_refs()
-    return trust.load(ws.repo).read_verdicts({t: refs[t] for t in tags if t and t in refs})
+    wanted = [t for t in tags if t]
+    refs = ws.repo.tags_below(wanted) if len(wanted) < 100 else ws.repo.tag_refs()
+    return trust.load(ws.repo).read_verdicts({t: refs[t] for t in wanted if t in refs})
 
 
 def problems(ws: "Workspace") -> List[str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, NamedTuple, Optional
+from typing import Iterable, List, NamedTuple, Optional
 
 NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-/_]*[a-zA-Z0-9])?"
 DIRNAME = r"[a-zA-Z0-9\-_./]+"
@@ -76,6 +76,11 @@ def name_to_tag(name: str) -> str:
 def tag_to_name(tag_part: str) -> str:
     """`path/to=model` -> `path/to:model`."""
     return tag_part.replace("=", ":")
+
+
+def tag_prefixes(name: str) -> List[str]:
+    """What the names of an artifact's tags begin with."""
+    return [name_to_tag(name) + "@", name_to_tag(name) + "#"]
 
 
 def is_name(value: str) -> bool:

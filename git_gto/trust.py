@@ -253,21 +253,16 @@ class _PushedArtifacts:
         self.config = config
 
     def tags(self, artifact: str) -> Tuple[Optional[List[str]], List[str]]:
-        prefixes = _prefixes(artifact)
+        prefixes = T.tag_prefixes(artifact)
         return list(self.repo.tags_below(prefixes)), list(self.source.tags_below(prefixes))
 
     def without(self, artifact: str, tag: str) -> R.Artifact:
         from git_gto.cache import RegistryCache, enabled
         from git_gto.loader import CACHED_ARTIFACT_MIN, RegistryLoader
 
-        refs = {r: s for r, s in self.source.tags_below(_prefixes(artifact)).items() if r != tag}
+        refs = {r: s for r, s in self.source.tags_below(T.tag_prefixes(artifact)).items() if r != tag}
         cache = RegistryCache(self.repo.commondir, enabled() and len(refs) >= CACHED_ARTIFACT_MIN)
         return RegistryLoader(self.source, cache, self.config.index).artifact_of(artifact, refs)
-
-
-def _prefixes(artifact: str) -> List[str]:
-    """What the names of an artifact's tags begin with."""
-    return [T.name_to_tag(artifact) + "@", T.name_to_tag(artifact) + "#"]
 
 
 def _looks_like_event(name: str) -> bool:

@@ -152,6 +152,19 @@ class Workspace:
     def registry(self) -> "R.Registry":
         return self.loader.registry()
 
+    def artifact(self, name: str) -> "R.Artifact":
+        """One artifact as its own tags make it, without reading the registry's other tags
+        (annotations left out: for what a tag of it records)."""
+        if self._loader is not None:
+            return self.loader.build_without(name, ())
+        from git_gto.cache import RegistryCache, enabled
+        from git_gto.loader import CACHED_ARTIFACT_MIN, RegistryLoader
+        from git_gto.tags import tag_prefixes
+
+        refs = self.repo.tags_below(tag_prefixes(name))
+        cache = RegistryCache(self.repo.commondir, enabled() and len(refs) >= CACHED_ARTIFACT_MIN)
+        return RegistryLoader(self.repo, cache, self.config.index, self.scope).artifact_of(name, refs)
+
     def index_at(self, commit: str) -> "PackedIndex":
         return self.loader.index_at(commit)
 

@@ -75,6 +75,17 @@ class RefSnapshot:
             return {name: sha for name, sha in self._packed.items() if name.startswith(prefix)}
         text = self.packed_bytes()
         found: Dict[bytes, bytes] = {}
+        first = text[:text.find(b"\n")]
+        if first.startswith(b"# pack-refs with:") and b" sorted " in first + b" " and text.endswith(b"\n"):
+            packed = Packed(text)  # sorted, as git writes it: a bisection to the first one
+            at = packed.find(prefix)[0]
+            while at < len(text):
+                name, end = packed._record_end(at)
+                if not name.startswith(prefix):
+                    break
+                found[name] = text[at:at + 40]
+                at = end
+            return found
         needle = b" " + prefix
         at = text.find(needle)
         while at >= 0:
