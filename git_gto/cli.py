@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
-import subprocess
 import sys
 from typing import List, Optional
 
@@ -174,6 +172,9 @@ def _manual_page(argv: List[str]) -> Optional[str]:
 
 def _open_manual(page: str) -> None:
     """exec `man PAGE` when the page is installed; return (to click's help) otherwise."""
+    import shutil
+    import subprocess
+
     man = shutil.which("man")
     if not man:
         return
@@ -191,6 +192,8 @@ def _external(argv: List[str]) -> None:
     name = argv[pos]
     if name in COMMANDS or name in ALIASES:
         return
+    import shutil
+
     program = shutil.which(f"git-gto-{name}")
     if program:
         os.execv(program, [program, *argv[pos + 1:]])

@@ -244,6 +244,38 @@ def test_odd_tags_are_scanned_with_their_target_type(bench):
     assert annotated["copy@v1.0.0"] == annotated["zone-west@v2.0.0"], "two refs, one tag object: both listed"
 
 
+def test_one_artifacts_tags_are_what_git_lists_for_its_prefix(bench):
+    """The tags of one artifact (read by name prefix: by bisection in a sorted packed-refs,
+    by search in an unsorted one, then the loose refs) are git's for those patterns."""
+    path, _ = bench
+    cases = [["model-0002@", "model-0002#"], ["nested/dir=model-0001@", "nested/dir=model-0001#"]]
+
+    def listed(prefixes):
+        refs, _ = git_tags(path)
+        return {n: s for n, s in refs.items() if n.startswith(tuple(prefixes))}
+    expected = [listed(prefixes) for prefixes in cases]
+    assert all(len(e) > 5 for e in expected)
+    assert [GitRepo.discover(str(path)).tags_below(prefixes) for prefixes in cases] == expected
+    packed = path / ".git" / "packed-refs"
+    if packed.exists():  # the same refs, unsorted and without git's header
+        lines = packed.read_text().splitlines()
+        packed.write_text("\n".join(reversed([l for l in lines if not l.startswith(("#", "^"))])) + "\n")
+        assert [listed(prefixes) for prefixes in cases] == expected
+        assert [GitRepo.discover(str(path)).tags_below(prefixes) for prefixes in cases] == expected
+    assert GitRepo.discover(str(path)).tags_below(["no-such@"]) == {}
+
+
+def test_ref_names_are_judged_as_git_check_ref_format(tmp_path):
+    from git_gto.git.refs import valid_refname
+
+    names = ["HEAD", "refs/heads/main", "main", "a/b-c_d/E9", "/a", "a/", "a//b", "@", "a@{b", "a..b",
+             "a.lock", "a/.b", "a.", "a b", "a~b", "a:b", "a?b", "a*b", "a[b", "a\\b", "x-", "ä/ö",
+             "refs/tags/m#prod#1", "refs/tags/m@v1.0.0", "a\x7fb", "a.lock/b", "."]
+    for name in names:
+        result = subprocess.run(["git", "check-ref-format", "--allow-onelevel", name], cwd=tmp_path)
+        assert valid_refname(name) == (result.returncode == 0), name
+
+
 def test_loose_ref_wins_over_packed_ref(templates, tmp_path):
     source, _ = templates["packed"]
     path = tmp_path / "repo"

@@ -3,7 +3,6 @@ and created or deleted in one step under git's locks (`update_tags`)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -34,8 +33,9 @@ class RefSnapshot:
         self._packed_raw: Optional[bytes] = None
         self._packed: Optional[Dict[bytes, bytes]] = None
         self._loose_files: Optional[List[str]] = None
-        self._loose_digest = b""
+        self._loose_identities: List[str] = []
         self._tags: Optional[Dict[str, str]] = None
+        self._sorted_packed: Optional["Packed"] = None
 
     def packed_bytes(self) -> bytes:
         if self._packed_raw is None:
@@ -75,9 +75,9 @@ class RefSnapshot:
             return {name: sha for name, sha in self._packed.items() if name.startswith(prefix)}
         text = self.packed_bytes()
         found: Dict[bytes, bytes] = {}
-        first = text[:text.find(b"\n")]
+        first = _first_line(text)
         if first.startswith(b"# pack-refs with:") and b" sorted " in first + b" " and text.endswith(b"\n"):
-            packed = Packed(text)  # sorted, as git writes it: a bisection to the first one
+            packed = self._sorted_packed = self._sorted_packed or Packed(text)  # a bisection to the first one
             at = packed.find(prefix)[0]
             while at < len(text):
                 name, end = packed._record_end(at)
@@ -112,12 +112,12 @@ class RefSnapshot:
         return refs
 
     def loose_tag_files(self) -> List[str]:
-        """Names of the loose tag ref files, without reading them; also makes the digest of
-        their identities (inode, mtime, ctime, size: git rewrites a ref by renaming a new file
-        over it, and any rewrite in place moves the ctime), combined order-independently."""
+        """Names of the loose tag ref files, without reading them; also notes their
+        identities (inode, mtime, ctime, size: git rewrites a ref by renaming a new file
+        over it, and any rewrite in place moves the ctime) for the fingerprint."""
         if self._loose_files is None:
             names: List[str] = []
-            digest = 0
+            identities: List[str] = []
             pending = [(os.path.join(self.commondir, "refs", "tags"), "")]
             while pending:
                 directory, prefix = pending.pop()
@@ -132,18 +132,21 @@ class RefSnapshot:
                         st = entry.stat(follow_symlinks=False)
                         name = prefix + entry.name
                         names.append(name)
-                        identity = f"{name}\0{st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_size}"
-                        digest ^= int.from_bytes(
-                            hashlib.sha1(identity.encode("utf-8", "surrogateescape")).digest(), "big")
+                        identities.append(f"{name}\0{st.st_ino} {st.st_mtime_ns} {st.st_ctime_ns} {st.st_size}")
             self._loose_files = names
-            self._loose_digest = digest.to_bytes(20, "big")
+            self._loose_identities = identities
         return self._loose_files
 
     def fingerprint(self) -> bytes:
         """Changes whenever any tag is added, moved or deleted (and, harmlessly, when other
-        packed refs change)."""
+        packed refs change); the loose refs' identities combined order-independently."""
+        import hashlib
+
         self.loose_tag_files()
-        return hashlib.sha1(self.packed_bytes() + b"\0" + self._loose_digest).digest()
+        digest = 0
+        for identity in self._loose_identities:
+            digest ^= int.from_bytes(hashlib.sha1(identity.encode("utf-8", "surrogateescape")).digest(), "big")
+        return hashlib.sha1(self.packed_bytes() + b"\0" + digest.to_bytes(20, "big")).digest()
 
     def tags(self) -> Dict[str, str]:
         """Tag name -> object id (loose refs win over packed ones)."""
@@ -205,12 +208,19 @@ def _loose_ref(path: str) -> Optional[str]:
 # What `git check-ref-format --allow-onelevel` refuses: control characters, space, ~ ^ : ? *
 # [ \, "..", "@{", an empty component ("//", a leading or trailing "/"), a component that
 # begins with "." or ends with ".lock", a trailing "."; and "@" alone.
-_BAD_REFNAME = re.compile(r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^/|/$|(^|/)\.|\.lock(/|$)|\.$")
+BAD_REFNAME = r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^/|/$|(^|/)\.|\.lock(/|$)|\.$"
+
+
+_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/")
 
 
 def valid_refname(name: str) -> bool:
-    """Is `name` a well-formed ref name (git check-ref-format, one-level names allowed)?"""
-    return bool(name) and name != "@" and _BAD_REFNAME.search(name) is None
+    """Is `name` a well-formed ref name (git check-ref-format, one-level names allowed)?
+    Names of letters, digits, -, _ and / (HEAD, refs/heads/main) are told without the
+    regular expression (compiling it costs more than the rest of a small read)."""
+    if _PLAIN.issuperset(name):
+        return bool(name) and "//" not in name and name[0] != "/" and name[-1] != "/"
+    return bool(name) and name != "@" and re.search(BAD_REFNAME, name) is None  # compiled once, by re
 
 
 def read_ref(controldir: str, commondir: str, snapshot: RefSnapshot, name: str) -> Optional[str]:
@@ -359,7 +369,7 @@ class Packed:
     def __init__(self, text: bytes):
         if not text:
             text = _HEADER
-        first = text.split(b"\n", 1)[0]
+        first = _first_line(text)
         if not first.startswith(b"# pack-refs with:") or b" sorted " not in first + b" ":
             text = _sorted(text)
         if not text.endswith(b"\n"):
@@ -419,6 +429,12 @@ class Packed:
             at = end
         out.append(self.text[at:])
         return b"".join(out)
+
+
+def _first_line(text: bytes) -> bytes:
+    """The first line (not by split: that would copy the whole text)."""
+    end = text.find(b"\n")
+    return text if end < 0 else text[:end]
 
 
 def _sorted(text: bytes) -> bytes:
