@@ -33,8 +33,18 @@ def program() -> str:
     return os.path.abspath(sys.argv[0]) if os.path.basename(sys.argv[0]).startswith("git-gto") else "git-gto"
 
 
+def command() -> str:
+    """What the hook runs: git-gto with the Python running now (its package is there), so
+    the server's PATH does not decide (a git server runs hooks with a PATH of its own,
+    sshd's or the web server's, where `python3` may lack the package)."""
+    gto = program()
+    if os.path.isabs(gto) and sys.executable:
+        return f"{shlex.quote(sys.executable)} {shlex.quote(gto)}"
+    return shlex.quote(gto)
+
+
 def script(kind: str, chained: Optional[str]) -> str:
-    gto = shlex.quote(program())
+    gto = command()
     if kind == "update":
         first = f'"$(dirname "$0")"/{shlex.quote(chained)} "$@" || exit $?\n' if chained else ""
         return f'#!/bin/sh\n{MARKER}\n{first}exec {gto} hook update "$@"\n'
