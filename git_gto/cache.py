@@ -19,7 +19,6 @@ read-only repository simply goes without it. `GTO_NO_CACHE=1` bypasses it.
 
 from __future__ import annotations
 
-import hashlib
 import marshal
 import os
 import tempfile
@@ -40,11 +39,15 @@ def enabled() -> bool:
 
 def seal(payload: bytes) -> bytes:
     """The file's content: the payload's digest, then the payload."""
+    import hashlib
+
     return hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() + payload
 
 
 def unseal(data: bytes) -> Optional[bytes]:
     """The payload of a file written by `seal`, None if the digest does not match."""
+    import hashlib
+
     payload = data[DIGEST_SIZE:]
     if len(data) < DIGEST_SIZE or hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() != data[:DIGEST_SIZE]:
         return None
@@ -53,6 +56,8 @@ def unseal(data: bytes) -> Optional[bytes]:
 
 def fingerprint(refs: Dict[str, str]) -> bytes:
     """Identifies a set of tags (names and object ids), order-independent."""
+    import hashlib
+
     return hashlib.sha1("\n".join(sorted(f"{r} {s}" for r, s in refs.items())).encode()).digest()
 
 
@@ -99,13 +104,7 @@ class RegistryCache:
 
     def _load(self) -> None:
         """Take the file's content if it is verified; otherwise start empty (and rebuild)."""
-        loaded: Any = None
-        try:
-            data = read_regular(self.path, CACHE_LIMIT)
-            payload = unseal(data) if data is not None else None
-            loaded = marshal.loads(payload) if payload is not None else None
-        except (UnsafeFile, OSError, EOFError, ValueError, TypeError):
-            pass
+        loaded = read_sealed(self.path)
         if _well_formed(loaded):
             _, self.tags_fingerprint, shards, self.commits = loaded
             self.shards = {name: Shard(*data) for name, data in shards.items()}
@@ -152,23 +151,38 @@ class RegistryCache:
                   if (live is None or n in live) and n not in self.transient}
         # with an artifact left out, the next command must look at the tags again
         everything = None if self.transient else self.tags_fingerprint
-        payload = marshal.dumps((FORMAT, everything, shards, self.commits))
-        try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(self.path), prefix=".tags.")
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(seal(payload))
-                    os.fchmod(f.fileno(), 0o666 & ~_umask())
-                if os.path.isdir(self.path) and not os.path.islink(self.path):
-                    os.rmdir(self.path)  # an empty directory in the way (a full one stays)
-                os.replace(tmp, self.path)
-            except BaseException:
-                os.unlink(tmp)
-                raise
-        except OSError:
-            pass
+        write_sealed(self.path, marshal.dumps((FORMAT, everything, shards, self.commits)))
         self.dirty = False
+
+
+def read_sealed(path: str) -> Any:
+    """The marshalled payload of a file `write_sealed` wrote; None when it is missing,
+    not a regular file, or does not verify."""
+    try:
+        data = read_regular(path, CACHE_LIMIT)
+        payload = unseal(data) if data is not None else None
+        return marshal.loads(payload) if payload is not None else None
+    except (UnsafeFile, OSError, EOFError, ValueError, TypeError):
+        return None
+
+
+def write_sealed(path: str, payload: bytes) -> None:
+    """Replace the file with the sealed payload in one rename (nothing on a read-only disk)."""
+    try:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path) + ".")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(seal(payload))
+                os.fchmod(f.fileno(), 0o666 & ~_umask())
+            if os.path.isdir(path) and not os.path.islink(path):
+                os.rmdir(path)  # an empty directory in the way (a full one stays)
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except OSError:
+        pass
 
 
 def _well_formed(loaded: Any) -> bool:

@@ -118,8 +118,9 @@ def _apply_environment(config: Config) -> None:
         _apply(config, key, value, var)
 
 
-def config_from_worktree(worktree: str) -> Config:
-    """`.gto` at the work-tree root (uncommitted changes count), then `GTO_*` on top."""
+def config_from_worktree(worktree: str, git_dir: Optional[str] = None) -> Config:
+    """`.gto` at the work-tree root (uncommitted changes count), then `GTO_*` on top;
+    parsed once for the repository at `git_dir` (see `yamlcache`)."""
     path = os.path.join(worktree, CONFIG_FILE)
     try:
         text = read_regular(CONFIG_FILE, CONFIG_LIMIT, root=worktree)
@@ -127,24 +128,25 @@ def config_from_worktree(worktree: str) -> Config:
         raise ConfigError(f"Wrong config file '{path}': {e.reason}") from None
     except OSError as e:
         raise ConfigError(f"Wrong config file '{path}': {e.strerror}") from None
-    return parse_config(text or b"", path)
+    return parse_config(text or b"", path, git_dir)
 
 
-def config_at(source, commit: Optional[str]) -> Config:
+def config_at(source, commit: Optional[str], git_dir: Optional[str] = None) -> Config:
     """`.gto` as committed in `commit` (a bare repository has no work tree), then `GTO_*`."""
     text = source.read_file(commit, CONFIG_FILE) if commit else None
-    return parse_config(text or b"", f"{CONFIG_FILE} in commit {commit[:7]}" if commit else CONFIG_FILE)
+    return parse_config(text or b"", f"{CONFIG_FILE} in commit {commit[:7]}" if commit else CONFIG_FILE, git_dir)
 
 
-def parse_config(text: bytes, where: str) -> Config:
-    """The settings of a `.gto` file's text (`where` names it in errors), `GTO_*` on top."""
+def parse_config(text: bytes, where: str, git_dir: Optional[str] = None) -> Config:
+    """The settings of a `.gto` file's text (`where` names it in errors), `GTO_*` on top
+    (the YAML parsed once for the repository at `git_dir`, when given)."""
     config = Config()
     if text.strip():
-        from git_gto import yaml12
+        from git_gto import yamlcache
 
         try:
-            data = yaml12.load(text)
-        except yaml12.YamlError as e:
+            data = yamlcache.load(text, git_dir)
+        except yamlcache.Unreadable as e:
             at = f" (line {e.line})" if e.line else ""
             raise ConfigError(f"Wrong config file '{where}': not valid YAML{at}: {e.problem}") from None
         if data is not None:

@@ -4,7 +4,6 @@ work tree, and editing it there (annotate, remove)."""
 from __future__ import annotations
 
 import os
-from pathlib import PurePosixPath
 from typing import Any, Dict, Iterator, List, Mapping, Optional
 
 from git_gto import tags as T
@@ -144,6 +143,8 @@ def write_worktree_index(worktree: Optional[str], index_file: str, index: Index)
 
 def _overlaps(a: str, b: str) -> bool:
     """Equal paths, or one inside the other (trailing slashes ignored)."""
+    from pathlib import PurePosixPath
+
     pa, pb = PurePosixPath(os.path.normpath(a)), PurePosixPath(os.path.normpath(b))
     return pa == pb or pa in pb.parents or pb in pa.parents
 

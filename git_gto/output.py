@@ -6,7 +6,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import sys
 from contextlib import contextmanager
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
@@ -117,6 +116,8 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], plain: bo
 
     headers = list(headers)
     cells = [[visible(c) if isinstance(c, str) else c for c in row] for row in rows]
+    import shutil
+
     width = None if plain or not to_terminal(sys.stdout) else shutil.get_terminal_size().columns
 
     def render() -> str:

@@ -107,7 +107,7 @@ def load(repo: "GitRepo", ref: Optional[str] = None) -> Trust:
 
     settings = repo.git_config(f"^(gto\\.policyref|{SETTINGS})$")
     commit, where = policy_commit(repo, ref, settings.get("gto.policyref"))
-    config = config_at(repo, commit)
+    config = config_at(repo, commit, repo.commondir)
     return Trust(repo, commit, where, config, config.policy or P.Policy(), _config=config_lookup(settings))
 
 

@@ -131,7 +131,9 @@ class Workspace:
         """`.gto` of the work tree; of HEAD in a bare repository."""
         if self._config is None:
             worktree = self.repo.worktree
-            self._config = config_from_worktree(worktree) if worktree else config_at(self.repo, self.repo.head())
+            git_dir = self.repo.commondir
+            self._config = (config_from_worktree(worktree, git_dir) if worktree
+                            else config_at(self.repo, self.repo.head(), git_dir))
         return self._config
 
     @property

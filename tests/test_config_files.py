@@ -74,3 +74,39 @@ def test_the_environment_overrides_a_bad_setting_of_dot_gto(repo, gto, monkeypat
     refused(gto("show"), 1, "'index': expected a path inside the work tree (not in .git), got '../x.yaml'")
     monkeypatch.setenv("GTO_INDEX", "artifacts.yaml")
     assert gto("show").exit_code == 0
+
+
+def test_dot_gto_is_parsed_once_and_a_bad_yaml_cache_is_ignored(repo, gto, monkeypatch):
+    """`.gto` is kept parsed by the digest of its text ($GIT_DIR/gto/yaml.cache): an edit
+    is a new text; a damaged or foreign file is not believed; a text that does not parse
+    is never kept (the error comes every time)."""
+    import marshal
+
+    from git_gto.cache import seal
+
+    repo.commit("init")
+    assert gto("register", "m").exit_code == 0
+    memo = repo.path / ".git" / "gto" / "yaml.cache"
+    (repo.path / ".gto").write_text("stages: [dev, prod]\n")
+    assert gto("stages", "--allowed").stdout == "dev\nprod\n"
+    assert memo.is_file()
+    (repo.path / ".gto").write_text("stages: [dev, qa]\n")
+    assert gto("stages", "--allowed").stdout == "dev\nqa\n"
+    kept = memo.read_bytes()
+    assert gto("stages", "--allowed").stdout == "dev\nqa\n"
+    assert memo.read_bytes() == kept, "a text seen before is not parsed, nor written, again"
+    # another text's data under this text's digest, unsealed: ignored
+    data = marshal.loads(kept[20:])
+    memo.write_bytes(kept[:20] + marshal.dumps({k: {"stages": ["evil"]} for k in data}))
+    assert gto("stages", "--allowed").stdout == "dev\nqa\n"
+    memo.write_bytes(seal(marshal.dumps(["not", "a", "mapping"])))
+    assert gto("stages", "--allowed").stdout == "dev\nqa\n"
+    (repo.path / ".gto").write_text("stages: [dev\n")
+    for _ in range(2):
+        bad = gto("stages", "--allowed")
+        assert bad.exit_code == 1 and "not valid YAML" in bad.stderr, bad
+    monkeypatch.setenv("GTO_NO_CACHE", "1")
+    memo.unlink()
+    (repo.path / ".gto").write_text("stages: [prod]\n")
+    assert gto("stages", "--allowed").stdout == "prod\n"
+    assert not memo.exists()
