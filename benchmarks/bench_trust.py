@@ -7,7 +7,9 @@ signed with an SSH key made here), all in the same run:
   git gto check-ref TAG --verify (SSH-signed tag)         vs  git verify-tag TAG (target <= 2x)
 
 Warm: one untimed run of each first (the registry cache is filled). Prints medians,
-ratios and PASS/FAIL. Python 3.9+ standard library, git, ssh-keygen and `git-gto` on PATH.
+ratios and PASS/FAIL, and the floor every `git gto` command pays before it reads anything:
+`python3 -c 'import click'` (the python3 on PATH: put git-gto's first). Python 3.9+
+standard library, git, ssh-keygen and `git-gto` on PATH.
 """
 
 from __future__ import annotations
@@ -103,6 +105,8 @@ def main() -> int:
         verdict = "PASS" if ratio <= target else "FAIL"
         failed |= verdict == "FAIL"
         print(f"{label:<36} {ours:7.3f}   {base_label:<20} {base:7.3f}   {ratio:5.2f}x  <= {target:g}x {verdict}")
+    floor = timed(["python3", "-c", "import click"], repo, args.runs)
+    print(f"{'floor: python3 -c import click':<36} {floor:7.3f}   {'(no target)':<20}")
     git(repo, "update-ref", "-d", f"refs/tags/{verified}")
     return 1 if failed else 0
 

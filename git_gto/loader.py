@@ -257,14 +257,23 @@ class RegistryLoader:
         left_out = set(tags)
         return R.artifact_from_entries(name, [e for e in (shard.entries if shard else ()) if e[2] not in left_out])
 
-    def artifact_of(self, name: str, refs: Dict[str, str]) -> R.Artifact:
-        """The artifact as these tags of it make it, no other tag read (its entries from the
-        cache when it has them for exactly these tags; nothing is saved)."""
-        fp = fingerprint(refs) if self.cache.use else b""
-        shard = self.cache.shard(name, fp) if self.cache.use else None
+    def artifact_of(self, name: str, refs: Dict[str, str], known: Optional[Dict[str, str]] = None) -> R.Artifact:
+        """The artifact as the tags `refs` of it make it, no other tag read. `known` (default:
+        `refs`): its tags whose entries the cache may have (the repository's, when judging a
+        push); the entries of `refs` among them come from there, the others are read.
+        Nothing is saved."""
+        known = refs if known is None else known
+        shard = self.cache.shard(name, fingerprint(known)) if self.cache.use else None
         if shard is None:
-            shard = self._read_shards([name], {name: refs}, {name: fp})[name][0]
-        return R.artifact_from_entries(name, shard.entries)
+            return R.artifact_from_entries(name, self._read_shards([name], {name: refs}, {name: b""})[name][0].entries)
+        reused = {ref for ref, sha in refs.items() if known.get(ref) == sha}
+        entries = [e for e in shard.entries if e[2] in reused]
+        rest = {ref: sha for ref, sha in refs.items() if ref not in reused}
+        log.info("%s: %d tags from the cache, %d read", name, len(reused), len(rest))
+        if rest:
+            entries += self._read_shards([name], {name: rest}, {name: b""})[name][0].entries
+            entries.sort(key=lambda e: (e[0], e[1], e[2]))  # the order of registry.tag_entries
+        return R.artifact_from_entries(name, entries)
 
     def _prefetch(self, commits: List[str]) -> None:
         """Let a source that fetches files on demand (a remote's mirror) bring those of

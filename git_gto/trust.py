@@ -260,9 +260,11 @@ class _PushedArtifacts:
         from git_gto.cache import RegistryCache, enabled
         from git_gto.loader import CACHED_ARTIFACT_MIN, RegistryLoader
 
-        refs = {r: s for r, s in self.source.tags_below(T.tag_prefixes(artifact)).items() if r != tag}
-        cache = RegistryCache(self.repo.commondir, enabled() and len(refs) >= CACHED_ARTIFACT_MIN)
-        return RegistryLoader(self.source, cache, self.config.index).artifact_of(artifact, refs)
+        prefixes = T.tag_prefixes(artifact)
+        refs = {r: s for r, s in self.source.tags_below(prefixes).items() if r != tag}
+        known = self.repo.tags_below(prefixes)  # as they are: what the cache may have
+        cache = RegistryCache(self.repo.commondir, enabled() and len(known) >= CACHED_ARTIFACT_MIN)
+        return RegistryLoader(self.source, cache, self.config.index).artifact_of(artifact, refs, known)
 
 
 def _looks_like_event(name: str) -> bool:

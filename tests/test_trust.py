@@ -430,6 +430,51 @@ def test_hook_judges_a_new_branch_pushed_with_its_registration(repo, gto, keys, 
     assert result.returncode == 0, result.stderr
 
 
+def test_hook_judges_an_artifact_of_many_tags_the_same_with_and_without_the_cache(tmp_path, monkeypatch):
+    """An artifact of more than CACHED_ARTIFACT_MIN tags is judged from the registry cache
+    (read-only: the hook leaves it as it was); the judgements are those of a read from the
+    tags alone."""
+    from git_gto.loader import CACHED_ARTIFACT_MIN
+    from registry_builder import build_registry
+
+    path = tmp_path / "big"
+    build_registry(path, artifacts=1, versions=700, stages=3, layout="packed", commits=1500)
+    names = subprocess.run(["git", "tag", "-l", "model-0000*"], cwd=path, capture_output=True, text=True,
+                           check=True).stdout.split()
+    assert len(names) > CACHED_ARTIFACT_MIN
+    stage_tag = next(n for n in names if "#" in n and "!" not in n)
+    counter = max(int(n.rsplit("#", 1)[1]) for n in names if n.rsplit("#", 1)[-1].isdigit())
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=path, capture_output=True, text=True, check=True).stdout.strip()
+    def pushed(name: str, target: str) -> str:
+        """A hook input line for a new tag object (its ref is not written: the hook is asked)."""
+        git("tag", "-a", "-m", "by hand", name, target)
+        sha = git("rev-parse", name)
+        git("update-ref", "-d", f"refs/tags/{name}")
+        return f"{ZERO} {sha} refs/tags/{name}\n"
+    first = "model-0000@v0.1.0"
+    taken = stage_tag.rsplit("#", 1)[1]
+    push = (pushed(f"model-0000#{stage_tag.split('#')[1]}#{counter + 1}", first + "^{}")
+            + pushed(f"model-0000#qa#{taken}", first + "^{}")
+            + pushed("model-0000@v99.0.0", first + "^{}"))
+    def hook(**env: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["git", "gto", "hook", "pre-receive"], cwd=path / ".git", input=push,
+                              capture_output=True, text=True, env={**os.environ, "GIT_DIR": str(path / ".git"), **env})
+    uncached = hook(GTO_NO_CACHE="1")
+    assert uncached.returncode == 1
+    assert uncached.stderr.splitlines() == [
+        f"git-gto: refusing refs/tags/model-0000#qa#{taken}: counter: #{taken} is taken by '{stage_tag}'",
+        "git-gto: refusing refs/tags/model-0000@v99.0.0: registry: For this REF you can only register v0.1.0"]
+    assert subprocess.run(["git", "gto", "show"], cwd=path, capture_output=True).returncode == 0
+    cache = path / ".git" / "gto" / "tags.cache"
+    before = cache.read_bytes()
+    cached = hook()
+    assert (cached.returncode, cached.stderr) == (uncached.returncode, uncached.stderr)
+    assert cache.read_bytes() == before, "the hook does not write what a push would change"
+    told = hook(GTO_LOG_LEVEL="DEBUG").stderr
+    assert f"model-0000: {len(names)} tags from the cache, 2 read" in told, told
+
+
 def test_hook_install_chains_an_existing_hook_and_the_update_hook(repo, gto, tmp_path):
     bare = tmp_path / "chained.git"
     repo.git("init", "-q", "--bare", str(bare))
