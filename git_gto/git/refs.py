@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.files import UnsafeFile, read_regular
@@ -120,6 +120,30 @@ class RefSnapshot:
                     refs[name] = content[:40].decode("ascii")
             self._tags = refs
         return self._tags
+
+    def tag_ids(self, names: Sequence[str]) -> Dict[str, str]:
+        """The object ids of these tags (those that exist), as `tags` would give them, without
+        a table of every tag: each loose ref file is read, and packed-refs searched by
+        bisection."""
+        if self._tags is not None:
+            return {n: self._tags[n] for n in names if n in self._tags}
+        root = os.path.join(self.commondir, "refs", "tags")
+        packed = self._packed
+        text = None if packed is not None else Packed(self.packed_bytes())
+        out: Dict[str, str] = {}
+        for name in names:
+            try:  # a symbolic link, FIFO or other odd file is not a tag
+                content = read_regular(os.path.join(root, name), LOOSE_REF_LIMIT)
+            except (UnsafeFile, OSError):
+                content = None
+            if content and len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
+                out[name] = content[:40].decode("ascii")
+                continue
+            ref = _ref(name)
+            sha = packed.get(ref) if packed is not None else text.id_of(ref) if text is not None else None
+            if sha is not None:
+                out[name] = sha.decode("ascii")
+        return out
 
     def tag_names(self) -> List[str]:
         """All tag names, lightweight ones included (loose ref files are not read)."""
@@ -308,13 +332,14 @@ class Packed:
     def __init__(self, text: bytes):
         if not text:
             text = _HEADER
-        first = text.split(b"\n", 1)[0]
+        first = text[:text.find(b"\n")]  # (not split: that would copy the rest of the file)
         if not first.startswith(b"# pack-refs with:") or b" sorted " not in first + b" ":
             text = _sorted(text)
         if not text.endswith(b"\n"):
             text += b"\n"
         self.text = text
         self.start = text.find(b"\n") + 1 if text.startswith(b"#") else 0
+        self._found: Dict[bytes, Tuple[int, int, bool]] = {}
 
     def _record_start(self, lo: int, pos: int) -> int:
         """The start of the record holding offset `pos` (not before `lo`)."""
@@ -334,7 +359,14 @@ class Packed:
         return name, end
 
     def find(self, ref: bytes) -> Tuple[int, int, bool]:
-        """(start, end, found): where the record of `ref` is, or would go."""
+        """(start, end, found): where the record of `ref` is, or would go (each ref searched
+        once: the text never changes)."""
+        found = self._found.get(ref)
+        if found is None:
+            found = self._found[ref] = self._search(ref)
+        return found
+
+    def _search(self, ref: bytes) -> Tuple[int, int, bool]:
         lo, hi = self.start, len(self.text)
         while lo < hi:
             start = self._record_start(lo, (lo + hi) // 2)
@@ -352,6 +384,11 @@ class Packed:
     def has(self, ref: bytes) -> bool:
         return self.find(ref)[2]
 
+    def id_of(self, ref: bytes) -> Optional[bytes]:
+        """The object id `ref` has here (None: not packed)."""
+        start, _, found = self.find(ref)
+        return self.text[start:start + 40] if found else None
+
     def has_below(self, prefix: bytes) -> bool:
         start = self.find(prefix)[0]
         return start < len(self.text) and self._record_end(start)[0].startswith(prefix)
@@ -359,14 +396,15 @@ class Packed:
     def edit(self, changes: Dict[bytes, Optional[bytes]]) -> bytes:
         """The text with each ref's record replaced (None: removed; new ones inserted)."""
         spans = sorted((self.find(ref)[:2], ref, record) for ref, record in changes.items())
-        out = []
+        text = memoryview(self.text)  # slices without copies: the text is copied once, by join
+        out: List[Union[bytes, memoryview]] = []
         at = 0
         for (start, end), _, record in spans:
-            out.append(self.text[at:start])
+            out.append(text[at:start])
             if record:
                 out.append(record)
             at = end
-        out.append(self.text[at:])
+        out.append(text[at:])
         return b"".join(out)
 
 

@@ -84,6 +84,10 @@ class GitRepo:
     def tag_refs(self) -> Dict[str, str]:
         return self._refs.tags()
 
+    def tag_ids(self, names: Iterable[str]) -> Dict[str, str]:
+        """Tag name -> object id for these names (the ones that exist), read on their own."""
+        return self._refs.tag_ids(list(names))
+
     def tag_names(self) -> List[str]:
         return self._refs.tag_names()
 
