@@ -32,12 +32,14 @@ class Workspace:
     artifacts.yaml annotates the registry (loader.HEAD, BRANCHES or COMMITS). For a URL:
     `artifact` names the one artifact a read needs (only its tags are brought up to date),
     `write` holds the mirror for the whole command, `worktree` makes a temporary clone with a
-    work tree instead (to commit artifacts.yaml)."""
+    work tree instead (to commit artifacts.yaml). `only`: the registry of a local repository
+    is read for that artifact alone (a write that needs no other)."""
 
     def __init__(self, repo: str = ".", scope: str = "head", artifact: Optional[str] = None,
-                 write: bool = False, worktree: bool = False):
+                 write: bool = False, worktree: bool = False, only: Optional[str] = None):
         self.remote_url: Optional[str] = None
         self.scope = scope
+        self.only = only
         self._tmp: Optional[str] = None
         self._mirror: Optional["Mirror"] = None
         self._signals: Dict[int, Any] = {}
@@ -141,7 +143,8 @@ class Workspace:
             from git_gto.loader import RegistryLoader
 
             cache = RegistryCache(self.repo.commondir, enabled())
-            self._loader = RegistryLoader(self.repo, cache, self.config.index, self.scope)
+            only = self.only if self.remote_url is None else None  # a mirror may lack the trees
+            self._loader = RegistryLoader(self.repo, cache, self.config.index, self.scope, only)
         return self._loader
 
     @property
