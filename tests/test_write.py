@@ -892,6 +892,15 @@ def test_delete_reads_that_artifact_alone_as_the_whole_registry_would(repo, gto)
     repo.fsck()
 
 
+def test_a_change_that_changes_nothing_gives_no_push_hint(repo, gto):
+    """With a remote, deleting the tags of an artifact that has none says nothing of pushing."""
+    repo.commit("one", files={"artifacts.yaml": "only-annotated:\n  type: model\n"})
+    assert repo.git("remote") == "origin"  # the fixture's repository has one
+    result = ok(gto("deprecate", "only-annotated", "--delete"))
+    assert "push" not in result.stderr and result.stdout == "", result.stderr
+    assert "git push origin" in ok(gto("register", "only-annotated")).stderr
+
+
 @pytest.mark.parametrize("args, message, hint_line", [
     (["m", "v0.0.1"], "Version 'v0.0.1' of 'm' was deregistered already", hint("m@v0.0.1", "m@v0.0.1!", delete=True)),
     (["m"], "Artifact 'm' was deprecated already", hint("m@v0.0.1", "m@deprecated", delete=True)),
