@@ -23,6 +23,9 @@ class TagSource(Protocol):
     def tag_refs(self) -> Dict[str, str]:
         """Tag name -> object id."""
 
+    def tags_under(self, prefix: str) -> Dict[str, str]:
+        """The tag refs whose names begin with `prefix`."""
+
     def read_tag_objects(self, refs: Iterable[Tuple[str, str]]) -> Dict[str, Optional[TagObject]]:
         """Tag name -> parsed tag object (None: not an annotated tag, or missing)."""
 
@@ -59,7 +62,7 @@ class PushedSource:
         self.updates = updates  # full ref name -> new object id (None: deleted)
         self._quarantine = Quarantine.of(quarantine, os.path.join(repo.commondir, "objects"))
 
-    def _updated(self, prefix: str, refs: Dict[str, str], names: Tuple[str, ...] = ("",)) -> Dict[str, str]:
+    def _updated(self, prefix: str, refs: Dict[str, str], names: str = "") -> Dict[str, str]:
         refs = dict(refs)
         for ref, sha in self.updates.items():
             if ref.startswith(prefix) and ref[len(prefix):].startswith(names):
@@ -81,9 +84,9 @@ class PushedSource:
     def tag_refs(self) -> Dict[str, str]:
         return self._updated("refs/tags/", self.repo.tag_refs())
 
-    def tags_below(self, prefixes: List[str]) -> Dict[str, str]:
-        """The tags whose names begin with one of `prefixes` (one artifact's), after the push."""
-        return self._updated("refs/tags/", self.repo.tags_below(prefixes), tuple(prefixes))
+    def tags_under(self, prefix: str) -> Dict[str, str]:
+        """The tags whose names begin with `prefix`, after the push (no others read)."""
+        return self._updated("refs/tags/", self.repo.tags_under(prefix), prefix)
 
     def branches(self) -> Dict[str, str]:
         return self._updated("refs/heads/", self.repo.branches())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, List, NamedTuple, Optional
+from typing import Dict, Iterable, NamedTuple, Optional
 
 NAME = r"[a-zA-Z0-9](?:[a-zA-Z0-9\-/_]*[a-zA-Z0-9])?"
 DIRNAME = r"[a-zA-Z0-9\-_./]+"
@@ -78,9 +78,11 @@ def tag_to_name(tag_part: str) -> str:
     return tag_part.replace("=", ":")
 
 
-def tag_prefixes(name: str) -> List[str]:
-    """What the names of an artifact's tags begin with."""
-    return [name_to_tag(name) + "@", name_to_tag(name) + "#"]
+def tags_of(source, name: str) -> Dict[str, str]:
+    """Tag name -> object id of an artifact's tags (NAME@..., NAME#...), from a source's
+    `tags_under` (no other tag read)."""
+    prefix = name_to_tag(name)
+    return {**source.tags_under(prefix + "@"), **source.tags_under(prefix + "#")}
 
 
 def is_name(value: str) -> bool:

@@ -253,16 +253,14 @@ class _PushedArtifacts:
         self.config = config
 
     def tags(self, artifact: str) -> Tuple[Optional[List[str]], List[str]]:
-        prefixes = T.tag_prefixes(artifact)
-        return list(self.repo.tags_below(prefixes)), list(self.source.tags_below(prefixes))
+        return list(T.tags_of(self.repo, artifact)), list(T.tags_of(self.source, artifact))
 
     def without(self, artifact: str, tag: str) -> R.Artifact:
         from git_gto.cache import RegistryCache, enabled
         from git_gto.loader import CACHED_ARTIFACT_MIN, RegistryLoader
 
-        prefixes = T.tag_prefixes(artifact)
-        refs = {r: s for r, s in self.source.tags_below(prefixes).items() if r != tag}
-        known = self.repo.tags_below(prefixes)  # as they are: what the cache may have
+        refs = {r: s for r, s in T.tags_of(self.source, artifact).items() if r != tag}
+        known = T.tags_of(self.repo, artifact)  # as they are: what the cache may have
         cache = RegistryCache(self.repo.commondir, enabled() and len(known) >= CACHED_ARTIFACT_MIN)
         return RegistryLoader(self.source, cache, self.config.index).artifact_of(artifact, refs, known)
 

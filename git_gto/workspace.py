@@ -32,12 +32,14 @@ class Workspace:
     artifacts.yaml annotates the registry (loader.HEAD, BRANCHES or COMMITS). For a URL:
     `artifact` names the one artifact a read needs (only its tags are brought up to date),
     `write` holds the mirror for the whole command, `worktree` makes a temporary clone with a
-    work tree instead (to commit artifacts.yaml)."""
+    work tree instead (to commit artifacts.yaml). `only`: the registry of a local repository
+    is read for that artifact alone (a write that needs no other)."""
 
     def __init__(self, repo: str = ".", scope: str = "head", artifact: Optional[str] = None,
-                 write: bool = False, worktree: bool = False):
+                 write: bool = False, worktree: bool = False, only: Optional[str] = None):
         self.remote_url: Optional[str] = None
         self.scope = scope
+        self.only = only
         self._tmp: Optional[str] = None
         self._mirror: Optional["Mirror"] = None
         self._signals: Dict[int, Any] = {}
@@ -143,7 +145,8 @@ class Workspace:
             from git_gto.loader import RegistryLoader
 
             cache = RegistryCache(self.repo.commondir, enabled())
-            self._loader = RegistryLoader(self.repo, cache, self.config.index, self.scope)
+            only = self.only if self.remote_url is None else None  # a mirror may lack the trees
+            self._loader = RegistryLoader(self.repo, cache, self.config.index, self.scope, only)
         return self._loader
 
     @property
@@ -161,9 +164,9 @@ class Workspace:
             return self.loader.build_without(name, ())
         from git_gto.cache import RegistryCache, enabled
         from git_gto.loader import CACHED_ARTIFACT_MIN, RegistryLoader
-        from git_gto.tags import tag_prefixes
+        from git_gto.tags import tags_of
 
-        refs = self.repo.tags_below(tag_prefixes(name))
+        refs = tags_of(self.repo, name)
         cache = RegistryCache(self.repo.commondir, enabled() and len(refs) >= CACHED_ARTIFACT_MIN)
         return RegistryLoader(self.repo, cache, self.config.index, self.scope).artifact_of(name, refs)
 

@@ -245,24 +245,27 @@ def test_odd_tags_are_scanned_with_their_target_type(bench):
 
 
 def test_one_artifacts_tags_are_what_git_lists_for_its_prefix(bench):
-    """The tags of one artifact (read by name prefix: by bisection in a sorted packed-refs,
-    by search in an unsorted one, then the loose refs) are git's for those patterns."""
-    path, _ = bench
-    cases = [["model-0002@", "model-0002#"], ["nested/dir=model-0001@", "nested/dir=model-0001#"]]
+    """The tags of one artifact (read by name prefix: by bisection in packed-refs, sorted
+    first when git did not sort it, then the loose refs) are git's for those patterns."""
+    from git_gto.tags import tags_of
 
-    def listed(prefixes):
+    path, _ = bench
+    names = ["model-0002", "nested/dir:model-0001"]
+
+    def listed():
         refs, _ = git_tags(path)
-        return {n: s for n, s in refs.items() if n.startswith(tuple(prefixes))}
-    expected = [listed(prefixes) for prefixes in cases]
+        return [{n: s for n, s in refs.items() if n.startswith((f"{p}@", f"{p}#"))}
+                for p in ("model-0002", "nested/dir=model-0001")]
+    expected = listed()
     assert all(len(e) > 5 for e in expected)
-    assert [GitRepo.discover(str(path)).tags_below(prefixes) for prefixes in cases] == expected
+    assert [tags_of(GitRepo.discover(str(path)), name) for name in names] == expected
     packed = path / ".git" / "packed-refs"
     if packed.exists():  # the same refs, unsorted and without git's header
         lines = packed.read_text().splitlines()
         packed.write_text("\n".join(reversed([l for l in lines if not l.startswith(("#", "^"))])) + "\n")
-        assert [listed(prefixes) for prefixes in cases] == expected
-        assert [GitRepo.discover(str(path)).tags_below(prefixes) for prefixes in cases] == expected
-    assert GitRepo.discover(str(path)).tags_below(["no-such@"]) == {}
+        assert listed() == expected
+        assert [tags_of(GitRepo.discover(str(path)), name) for name in names] == expected
+    assert tags_of(GitRepo.discover(str(path)), "no-such") == {}
 
 
 def test_ref_names_are_judged_as_git_check_ref_format(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.files import UnsafeFile, read_regular
@@ -35,7 +35,8 @@ class RefSnapshot:
         self._loose_files: Optional[List[str]] = None
         self._loose_identities: List[str] = []
         self._tags: Optional[Dict[str, str]] = None
-        self._sorted_packed: Optional["Packed"] = None
+        self._under: Dict[str, Dict[str, str]] = {}  # tags_under's answers, by prefix
+        self._searched: Optional["Packed"] = None
 
     def packed_bytes(self) -> bytes:
         if self._packed_raw is None:
@@ -68,48 +69,18 @@ class RefSnapshot:
             return text[at - 40:at]
         return None
 
+    def searched(self) -> "Packed":
+        """`packed-refs` for searching by bisection (sorted first if git did not sort it)."""
+        if self._searched is None:
+            self._searched = Packed(self.packed_bytes())
+        return self._searched
+
     def packed_below(self, prefix: bytes) -> Dict[bytes, bytes]:
-        """The refs of `packed-refs` whose names begin with `prefix` (name -> sha), found in
-        the text: no table of every ref."""
+        """The refs of `packed-refs` whose names begin with `prefix` (name -> sha), found by
+        bisection: no table of every ref."""
         if self._packed is not None:
             return {name: sha for name, sha in self._packed.items() if name.startswith(prefix)}
-        text = self.packed_bytes()
-        found: Dict[bytes, bytes] = {}
-        first = _first_line(text)
-        if first.startswith(b"# pack-refs with:") and b" sorted " in first + b" " and text.endswith(b"\n"):
-            packed = self._sorted_packed = self._sorted_packed or Packed(text)  # a bisection to the first one
-            at = packed.find(prefix)[0]
-            while at < len(text):
-                name, end = packed._record_end(at)
-                if not name.startswith(prefix):
-                    break
-                found[name] = text[at:at + 40]
-                at = end
-            return found
-        needle = b" " + prefix
-        at = text.find(needle)
-        while at >= 0:
-            if at >= 40 and (at == 40 or text[at - 41:at - 40] == b"\n"):
-                end = text.find(b"\n", at)
-                found[text[at + 1:end if end >= 0 else len(text)]] = text[at - 40:at]
-            at = text.find(needle, at + 1)
-        return found
-
-    def tags_below(self, prefixes: Sequence[str]) -> Dict[str, str]:
-        """Tag name -> object id of the tags whose names begin with one of `prefixes` (the
-        tags of one artifact), loose refs winning, without reading the others."""
-        refs: Dict[str, str] = {}
-        for prefix in prefixes:
-            for ref, packed in self.packed_below(_ref(prefix)).items():
-                refs[ref[10:].decode("utf-8", "surrogateescape")] = packed.decode("ascii")
-        root = os.path.join(self.commondir, "refs", "tags")
-        for name in self.loose_tag_files():
-            if name.startswith(tuple(prefixes)):
-                refs.pop(name, None)
-                sha = _loose_ref(os.path.join(root, name))
-                if sha:
-                    refs[name] = sha
-        return refs
+        return dict(self.searched().records_under(prefix))
 
     def loose_tag_files(self) -> List[str]:
         """Names of the loose tag ref files, without reading them; also notes their
@@ -163,6 +134,74 @@ class RefSnapshot:
                     refs[name] = sha
             self._tags = refs
         return self._tags
+
+    def tag_ids(self, names: Sequence[str]) -> Dict[str, str]:
+        """The object ids of these tags (those that exist), as `tags` would give them, without
+        a table of every tag: each loose ref file is read, and packed-refs searched by
+        bisection."""
+        if self._tags is not None:
+            return {n: self._tags[n] for n in names if n in self._tags}
+        out: Dict[str, str] = {}
+        rest = []
+        for name in names:  # those of a prefix already read are known, as is their absence
+            under = next((found for prefix, found in self._under.items() if name.startswith(prefix)), None)
+            if under is None:
+                rest.append(name)
+            elif name in under:
+                out[name] = under[name]
+        root = os.path.join(self.commondir, "refs", "tags")
+        packed = self._packed
+        text = None if packed is not None or not rest else self.searched()
+        if text is not None:
+            text.find_all([_ref(name) for name in rest])
+        for name in rest:
+            loose = _loose_ref(os.path.join(root, name))
+            if loose:
+                out[name] = loose
+                continue
+            ref = _ref(name)
+            sha = packed.get(ref) if packed is not None else text.id_of(ref) if text is not None else None
+            if sha is not None:
+                out[name] = sha.decode("ascii")
+        return out
+
+    def tags_under(self, prefix: str) -> Dict[str, str]:
+        """Tag name -> object id of the tags whose names begin with `prefix`, as `tags` would
+        give them, without a table of every tag: their range of the sorted packed-refs, and
+        the loose ref files of the prefix's folder."""
+        if self._tags is not None:
+            return {n: sha for n, sha in self._tags.items() if n.startswith(prefix)}
+        out: Dict[str, str] = {}
+        if self._packed is not None:
+            wanted = _ref(prefix)
+            out = {n[10:].decode("utf-8", "surrogateescape"): sha.decode("ascii")
+                   for n, sha in self._packed.items() if n.startswith(wanted)}
+        else:
+            for ref, sha in self.searched().records_under(_ref(prefix)):
+                out[ref[10:].decode("utf-8", "surrogateescape")] = sha.decode("ascii")
+        folder, _, start = prefix.rpartition("/")
+        root = os.path.join(self.commondir, "refs", "tags")
+        try:
+            entries = list(os.scandir(os.path.join(root, *folder.split("/")) if folder else root))
+        except (FileNotFoundError, NotADirectoryError):
+            entries = []
+        pending = [(entry, f"{folder}/" if folder else "") for entry in entries if entry.name.startswith(start)]
+        while pending:
+            entry, parent = pending.pop()
+            name = parent + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                try:
+                    pending += [(e, f"{name}/") for e in os.scandir(entry.path)]
+                except (FileNotFoundError, NotADirectoryError):
+                    pass
+                continue
+            if entry.name.endswith(".lock"):
+                continue
+            loose = _loose_ref(entry.path)
+            if loose:
+                out[name] = loose
+        self._under[prefix] = out
+        return dict(out)
 
     def tag_names(self) -> List[str]:
         """All tag names, lightweight ones included (loose ref files are not read)."""
@@ -269,6 +308,7 @@ def update_tags(commondir: str, lock: "WriteLock", create: Sequence[Tuple[str, s
         packed_path = os.path.join(commondir, "packed-refs")
         _lock_path(lock, packed_path + ".lock", "packed-refs", held, wait=1.0)
         packed = Packed(_read_packed(packed_path))
+        packed.find_all([_ref(n) for n in names])
         for name, _, _ in create:
             ref = _ref(name)
             if packed.has(ref) or os.path.lexists(os.path.join(tags_dir, *name.split("/"))):
@@ -376,6 +416,7 @@ class Packed:
             text += b"\n"
         self.text = text
         self.start = text.find(b"\n") + 1 if text.startswith(b"#") else 0
+        self._found: Dict[bytes, Tuple[int, int, bool]] = {}
 
     def _record_start(self, lo: int, pos: int) -> int:
         """The start of the record holding offset `pos` (not before `lo`)."""
@@ -395,8 +436,32 @@ class Packed:
         return name, end
 
     def find(self, ref: bytes) -> Tuple[int, int, bool]:
-        """(start, end, found): where the record of `ref` is, or would go."""
-        lo, hi = self.start, len(self.text)
+        """(start, end, found): where the record of `ref` is, or would go (each ref searched
+        once: the text never changes)."""
+        found = self._found.get(ref)
+        if found is None:
+            found = self._found[ref] = self._search(ref, self.start)
+        return found
+
+    def find_all(self, refs: Sequence[bytes]) -> None:
+        """Find many refs in one forward pass, in order, each searched from where the one
+        before it is: neighbours (the tags of one artifact) cost a step each."""
+        lo = self.start
+        for ref in sorted(set(refs)):
+            found = self._found.get(ref)
+            if found is None:
+                name, end = self._record_end(lo) if lo < len(self.text) else (None, lo)
+                if name == ref:
+                    found = (lo, end, True)
+                elif name is None or name > ref:
+                    found = (lo, lo, False)
+                else:
+                    found = self._search(ref, lo)
+                self._found[ref] = found
+            lo = found[1]
+
+    def _search(self, ref: bytes, lo: int) -> Tuple[int, int, bool]:
+        hi = len(self.text)
         while lo < hi:
             start = self._record_start(lo, (lo + hi) // 2)
             name, end = self._record_end(start)
@@ -413,6 +478,21 @@ class Packed:
     def has(self, ref: bytes) -> bool:
         return self.find(ref)[2]
 
+    def records_under(self, prefix: bytes) -> Iterator[Tuple[bytes, bytes]]:
+        """(ref, object id) of the refs whose names begin with `prefix`, in order."""
+        at = self.find(prefix)[0]
+        while at < len(self.text):
+            name, end = self._record_end(at)
+            if not name.startswith(prefix):
+                return
+            yield name, self.text[at:at + 40]
+            at = end
+
+    def id_of(self, ref: bytes) -> Optional[bytes]:
+        """The object id `ref` has here (None: not packed)."""
+        start, _, found = self.find(ref)
+        return self.text[start:start + 40] if found else None
+
     def has_below(self, prefix: bytes) -> bool:
         start = self.find(prefix)[0]
         return start < len(self.text) and self._record_end(start)[0].startswith(prefix)
@@ -420,14 +500,15 @@ class Packed:
     def edit(self, changes: Dict[bytes, Optional[bytes]]) -> bytes:
         """The text with each ref's record replaced (None: removed; new ones inserted)."""
         spans = sorted((self.find(ref)[:2], ref, record) for ref, record in changes.items())
-        out = []
+        text = memoryview(self.text)  # slices without copies: the text is copied once, by join
+        out: List[Union[bytes, memoryview]] = []
         at = 0
         for (start, end), _, record in spans:
-            out.append(self.text[at:start])
+            out.append(text[at:start])
             if record:
                 out.append(record)
             at = end
-        out.append(self.text[at:])
+        out.append(text[at:])
         return b"".join(out)
 
 

@@ -84,12 +84,16 @@ class GitRepo:
     def tag_refs(self) -> Dict[str, str]:
         return self._refs.tags()
 
+    def tags_under(self, prefix: str) -> Dict[str, str]:
+        """Tag name -> object id of the tags whose names begin with `prefix` (no others read)."""
+        return self._refs.tags_under(prefix)
+
+    def tag_ids(self, names: Iterable[str]) -> Dict[str, str]:
+        """Tag name -> object id for these names (the ones that exist), read on their own."""
+        return self._refs.tag_ids(list(names))
+
     def tag_names(self) -> List[str]:
         return self._refs.tag_names()
-
-    def tags_below(self, prefixes: List[str]) -> Dict[str, str]:
-        """Tag name -> object id of the tags whose names begin with one of `prefixes`."""
-        return self._refs.tags_below(prefixes)
 
     def any_tag(self, wanted: Callable[[str], bool]) -> bool:
         """Is there a tag whose name is `wanted`? Stops at the first one (no list of all)."""
