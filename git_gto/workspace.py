@@ -63,10 +63,10 @@ class Workspace:
         caught = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
         signal.pthread_sigmask(signal.SIG_BLOCK, caught)  # no signal between mkdtemp and `try`
         try:
-            self._tmp = tempfile.mkdtemp(prefix="git-gto-")
-        finally:
-            signal.pthread_sigmask(signal.SIG_UNBLOCK, caught)
-        try:
+            try:
+                self._tmp = tempfile.mkdtemp(prefix="git-gto-")
+            finally:  # a signal that came meanwhile is raised here: inside the `try` that cleans up
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, caught)
             log.info("cloning %s into %s", url, self._tmp)
             result = git(None, "clone", "--quiet", "--filter=blob:none", "--", url, self._tmp, check=False)
             if result.returncode != 0:
