@@ -58,16 +58,10 @@ class RefSnapshot:
         return self._packed
 
     def packed_ref(self, name: bytes) -> Optional[bytes]:
-        """One ref of `packed-refs` (its id), found in the text: no table of every ref."""
+        """One ref of `packed-refs` (its id), found by bisection: no table of every ref."""
         if self._packed is not None:
             return self._packed.get(name)
-        text = self.packed_bytes()
-        at = text.find(b" " + name + b"\n")
-        if at < 0 and text.endswith(b" " + name):
-            at = len(text) - len(name) - 1
-        if at >= 40 and (at == 40 or text[at - 41:at - 40] == b"\n"):
-            return text[at - 40:at]
-        return None
+        return self.searched().id_of(name)
 
     def searched(self) -> "Packed":
         """`packed-refs` for searching by bisection (sorted first if git did not sort it)."""
