@@ -127,8 +127,10 @@ class RegistryLoader:
     def _changed_artifacts(self) -> Dict[str, Dict[str, str]]:
         """Group the tags by artifact; read again the artifacts whose tags changed."""
         groups: Dict[str, Dict[str, str]] = {}
-        for ref, sha in self.source.tag_refs().items():
-            if not _is_utf8(ref):
+        refs = self.source.tag_refs()
+        all_utf8 = _is_utf8("".join(refs))  # one check for all names; one a name only when one fails
+        for ref, sha in refs.items():
+            if not all_utf8 and not _is_utf8(ref):
                 self._odd_names.append(f"{escaped(ref)}: the tag name is not UTF-8, ignored")
                 continue
             m = _ARTIFACT_PART.match(ref)
