@@ -183,6 +183,17 @@ def read_ref(controldir: str, commondir: str, snapshot: RefSnapshot, name: str) 
     return None
 
 
+def branches(controldir: str, commondir: str, snapshot: RefSnapshot) -> Dict[str, str]:
+    """Branch name -> commit: the packed refs (parsed once) and the loose ones, which win."""
+    names = {n[11:].decode("utf-8", "surrogateescape") for n in snapshot.packed() if n[:11] == b"refs/heads/"}
+    root = os.path.join(commondir, "refs", "heads")
+    for directory, _, files in os.walk(root):
+        names.update(os.path.relpath(os.path.join(directory, f), root).replace(os.sep, "/")
+                     for f in files if not f.endswith(".lock"))
+    found = {name: read_ref(controldir, commondir, snapshot, f"refs/heads/{name}") for name in names}
+    return {name: sha for name, sha in found.items() if sha}
+
+
 class TagLocked(GtoError):
     """One of git's locks on a tag (or on packed-refs) is held by someone else."""
 
