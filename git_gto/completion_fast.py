@@ -16,9 +16,10 @@ import sys
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Dict, List, Mapping, Optional, Set, Tuple
+    from typing import Any, Dict, List, Mapping, Optional, Set, Tuple
 
     Item = Tuple[str, str, str]  # type, value, help
+    Params = Tuple[Tuple[Any, ...], ...]  # a command's parameters in completion_tree
 
 # the fields of a parameter in completion_tree
 KIND, NAME, OPTS, SECONDARY, FLAG, MULTIPLE, NARGS, HIDDEN, HELP, VALUES = range(10)
@@ -86,7 +87,7 @@ def _complete(args: List[str], incomplete: str) -> Optional[List[Item]]:
 
     if "--" in args:
         return None
-    params = T.GROUP[1]
+    params: Params = T.GROUP[1]
     group_opts = {opt: p for p in params for opt in (*p[OPTS], *p[SECONDARY])}
     given: Set[str] = set()
     at = 0
@@ -136,7 +137,7 @@ def _complete(args: List[str], incomplete: str) -> Optional[List[Item]]:
     return found
 
 
-def _parse(params: tuple, words: List[str]) -> Optional[Tuple[Set[str], Dict[str, object]]]:
+def _parse(params: Params, words: List[str]) -> Optional[Tuple[Set[str], Dict[str, object]]]:
     """What click's parser makes of a command's words (resiliently): the parameters given on
     the line and their values. An option left without its value stops it, as in click."""
     opts = {opt: p for p in params if p[KIND] == "option" for opt in (*p[OPTS], *p[SECONDARY])}
@@ -156,15 +157,14 @@ def _parse(params: tuple, words: List[str]) -> Optional[Tuple[Set[str], Dict[str
         if not p[FLAG]:
             if at == len(words):
                 return given, values  # "requires an argument": no argument gets a value
-            value = words[at]
+            values[p[NAME]] = (*values.get(p[NAME], ()), words[at]) if p[MULTIPLE] else words[at]  # type: ignore[misc]
             at += 1
-            values[p[NAME]] = (*values.get(p[NAME], ()), value) if p[MULTIPLE] else value  # type: ignore[misc]
         given.add(p[NAME])
     arguments = [p for p in params if p[KIND] == "argument"]
-    for p, value in zip(arguments, _unpack(positional, [p[NARGS] for p in arguments])):
-        if value is not None:
+    for p, dealt in zip(arguments, _unpack(positional, [p[NARGS] for p in arguments])):
+        if dealt is not None:
             given.add(p[NAME])
-            values[p[NAME]] = value
+            values[p[NAME]] = dealt
     return given, values
 
 
@@ -182,7 +182,7 @@ def _unpack(words: List[str], nargs: List[int]) -> List[object]:
     return [*head, tuple(rest[:len(rest) - tail_count]), *tail]
 
 
-def _option_names(params: tuple, given: Set[str], incomplete: str) -> List[Item]:
+def _option_names(params: Params, given: Set[str], incomplete: str) -> List[Item]:
     """click's Command.shell_complete: the options not given yet (or given many times)."""
     if not incomplete or incomplete[0].isalnum():
         return []
@@ -191,7 +191,7 @@ def _option_names(params: tuple, given: Set[str], incomplete: str) -> List[Item]
             for opt in (*p[OPTS], *p[SECONDARY]) if opt.startswith(incomplete)]
 
 
-def _values(p: tuple, params: tuple, values: Dict[str, object], args: List[str],
+def _values(p: Tuple[Any, ...], params: Params, values: Dict[str, object], args: List[str],
             incomplete: str) -> Optional[List[Item]]:
     """A parameter's shell_complete: git_gto.options' functions, or its type's."""
     how = p[VALUES]

@@ -85,10 +85,12 @@ def _plain(ctx: click.Context) -> bool:
 def _command(ctx: click.Context) -> tuple:
     params = []
     for p in ctx.command.get_params(ctx):
-        option = isinstance(p, click.Option)
-        params.append(("option" if option else "argument", p.name, tuple(p.opts), tuple(p.secondary_opts),
-                       option and p.is_flag, p.multiple, p.nargs, option and p.hidden,
-                       p.help if option else None, _values(ctx, p)))
+        if isinstance(p, click.Option):
+            params.append(("option", p.name, tuple(p.opts), tuple(p.secondary_opts), p.is_flag, p.multiple,
+                           p.nargs, p.hidden, p.help, _values(ctx, p)))
+        else:
+            params.append(("argument", p.name, tuple(p.opts), tuple(p.secondary_opts), False, p.multiple,
+                           p.nargs, False, None, _values(ctx, p)))
     # the top group, or a command; a group of commands (hook) is left to click
     fast = _plain(ctx) and (ctx.parent is None) == isinstance(ctx.command, click.Group)
     return (fast, tuple(params))
@@ -106,14 +108,14 @@ def tree_module() -> str:
             listed.append((name, command.get_short_help_str()))
     commands = {}
     for name in [*COMMANDS, *ALIASES]:
-        command = load_command(name)
-        assert command is not None, name
-        commands[name] = _command(command.make_context(name, [], parent=ctx, resilient_parsing=True))
+        found = load_command(name)
+        assert found is not None, name
+        commands[name] = _command(found.make_context(name, [], parent=ctx, resilient_parsing=True))
     lines = [
         '"""The commands as TAB completion sees them, for completion_fast (no click at start-up).',
         "",
         "Written by `python -m git_gto.completion_protocol` from the click commands of cli.py;",
-        "tests/test_completion.py fails when it differs from them. A command is",
+        "tests/test_completion_fast.py fails when it differs from them. A command is",
         "(parsed as completion_fast parses it, its parameters); a parameter is (kind, name, opts,",
         "secondary opts, is a flag, multiple, nargs, hidden, help, how its values complete).",
         '"""',
@@ -124,8 +126,8 @@ def tree_module() -> str:
         ")",
         "COMMANDS = {",
     ]
-    for name, command in commands.items():
-        lines.extend(_command_lines(f"    {name!r}: ", command, ","))
+    for name, entry in commands.items():
+        lines.extend(_command_lines(f"    {name!r}: ", entry, ","))
     lines.append("}")
     return "\n".join(lines) + "\n"
 

@@ -1,7 +1,7 @@
 """The commands as TAB completion sees them, for completion_fast (no click at start-up).
 
 Written by `python -m git_gto.completion_protocol` from the click commands of cli.py;
-tests/test_completion.py fails when it differs from them. A command is
+tests/test_completion_fast.py fails when it differs from them. A command is
 (parsed as completion_fast parses it, its parameters); a parameter is (kind, name, opts,
 secondary opts, is a flag, multiple, nargs, hidden, help, how its values complete).
 """

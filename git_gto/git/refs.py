@@ -3,7 +3,6 @@ and created or deleted in one step under git's locks (`update_tags`)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -86,6 +85,8 @@ class RefSnapshot:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append((entry.path, f"{prefix}{entry.name}/"))
                     elif not entry.name.endswith(".lock"):
+                        import hashlib  # (not at start-up: a TAB in a packed repository needs none)
+
                         st = entry.stat(follow_symlinks=False)
                         name = prefix + entry.name
                         names.append(name)
@@ -99,6 +100,8 @@ class RefSnapshot:
     def fingerprint(self) -> bytes:
         """Changes whenever any tag is added, moved or deleted (and, harmlessly, when other
         packed refs change)."""
+        import hashlib
+
         self.loose_tag_files()
         return hashlib.sha1(self.packed_bytes() + b"\0" + self._loose_digest).digest()
 
