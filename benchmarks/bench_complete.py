@@ -16,7 +16,7 @@ of the code before a change is timed in the same run). Reports medians, the rati
 of a warm cache read (the cache-read process minus one python -c pass).
 
   git archive main | tar -x -C /tmp/gto-before     # the code before a change, to time beside it
-  python3 benchmarks/bench_complete.py --python .venv/bin/python --gto . --gto /tmp/gto-before --runs 31
+  python3 benchmarks/bench_complete.py --repo /tmp/gto-compl-50k --python .venv/bin/python --gto . --gto /tmp/gto-before
 
 Bytecode is cached (PYTHONDONTWRITEBYTECODE is dropped, and each case runs once untimed
 first), as for an installed package: the checkouts get __pycache__ folders.
