@@ -3,7 +3,6 @@ and created or deleted in one step under git's locks (`update_tags`)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
@@ -87,6 +86,8 @@ class RefSnapshot:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append((entry.path, f"{prefix}{entry.name}/"))
                     elif not entry.name.endswith(".lock"):
+                        import hashlib  # (not at start-up: a TAB in a packed repository needs none)
+
                         st = entry.stat(follow_symlinks=False)
                         name = prefix + entry.name
                         names.append(name)
@@ -100,6 +101,8 @@ class RefSnapshot:
     def fingerprint(self) -> bytes:
         """Changes whenever any tag is added, moved or deleted (and, harmlessly, when other
         packed refs change)."""
+        import hashlib
+
         self.loose_tag_files()
         return hashlib.sha1(self.packed_bytes() + b"\0" + self._loose_digest).digest()
 
@@ -257,6 +260,17 @@ def read_ref(controldir: str, commondir: str, snapshot: RefSnapshot, name: str) 
         m = re.match(rb"([0-9a-fA-F]{40})(\s|$)", content)
         return m.group(1).decode("ascii").lower() if m else None
     return None
+
+
+def branches(controldir: str, commondir: str, snapshot: RefSnapshot) -> Dict[str, str]:
+    """Branch name -> commit: the packed refs (parsed once) and the loose ones, which win."""
+    names = {n[11:].decode("utf-8", "surrogateescape") for n in snapshot.packed() if n[:11] == b"refs/heads/"}
+    root = os.path.join(commondir, "refs", "heads")
+    for directory, _, files in os.walk(root):
+        names.update(os.path.relpath(os.path.join(directory, f), root).replace(os.sep, "/")
+                     for f in files if not f.endswith(".lock"))
+    found = {name: read_ref(controldir, commondir, snapshot, f"refs/heads/{name}") for name in names}
+    return {name: sha for name, sha in found.items() if sha}
 
 
 class TagLocked(GtoError):
