@@ -55,6 +55,7 @@ def main():
     ap.add_argument("--gto", action="append", help="a checkout whose bin/git-gto is timed (repeatable)")
     ap.add_argument("--runs", type=int, default=21)
     args = ap.parse_args()
+    args.python = os.path.abspath(args.python) if os.sep in args.python else args.python  # the runs happen in --repo
     checkouts = [os.path.abspath(c) for c in (args.gto or [os.path.join(os.path.dirname(__file__), "..")])]
     git_dir = os.path.join(args.repo, ".git")
     env = dict(os.environ)

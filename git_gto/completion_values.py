@@ -74,7 +74,7 @@ def _safe(fn):
 
 
 # in the text of all tag names, one a line (regular expressions instead of a parse per tag)
-_ARTIFACT_PART = re.compile(r"^([^@#\n]+)[@#]", re.MULTILINE)
+_ARTIFACT_PART = rb"([^@#\n]+)[@#]"  # the artifact part of a tag name (found by refs.tag_name_parts)
 _ANY_VERSION = re.compile(r"^[^@#\n]+@(v[^\n#!]+)", re.MULTILINE)
 _STAGE = re.compile(r"^[^@#\n]+#([^#!\n]+)", re.MULTILINE)
 
@@ -84,15 +84,20 @@ def artifact_words(repo: str, incomplete: str) -> List[str]:
     from git_gto import tags as T
 
     ws = _open(repo)
-    text = ws.tag_names_text()
-    names = {name for part in set(_ARTIFACT_PART.findall(text)) if T.is_fullname(name := T.tag_to_name(part))}
-    if "@" in incomplete or "#" in incomplete:
+    if "@" in incomplete or "#" in incomplete:  # NAME@... or NAME#...: that artifact's tags alone
         base = incomplete.split("@")[0].split("#")[0]
-        if base in names:
-            words = [f"{base}@latest", f"{base}@greatest"]
-            words += [f"{base}@{v}" for v in _versions(text, base)]
-            words += [f"{base}#{s}" for s in _stages(ws, text)]
-            return [w for w in words if w.startswith(incomplete)]
+        if not (T.is_fullname(base) and T.tag_to_name(T.name_to_tag(base)) == base):
+            return []
+        prefix = T.name_to_tag(base)
+        own = "\n".join([*ws.refs.tags_under(prefix + "@"), *ws.refs.tags_under(prefix + "#")])
+        if not own:
+            return []
+        if incomplete[len(base)] == "@":
+            words = [f"{base}@latest", f"{base}@greatest", *(f"{base}@{v}" for v in _versions(own, base))]
+        else:  # the stages of every artifact: all tag names
+            words = [f"{base}#{s}" for s in _stages(ws, ws.tag_names_text())]
+        return [w for w in words if w.startswith(incomplete)]
+    names = {name for part in ws.refs.tag_name_parts(_ARTIFACT_PART) if T.is_fullname(name := T.tag_to_name(part))}
     return sorted(n for n in names if n.startswith(incomplete))
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.files import UnsafeFile, read_regular
@@ -222,6 +222,15 @@ class RefSnapshot:
         for searching with regular expressions (TAB completion) without a loop per tag."""
         packed = b"\n".join(_PACKED_TAG.findall(self.packed_bytes())).decode("utf-8", "surrogateescape")
         return "\n".join([packed, *self.loose_tag_files()])
+
+    def tag_name_parts(self, part: bytes) -> Set[str]:
+        """The first group of the pattern `part`, matched at the start of every tag name that
+        it matches: one scan of packed-refs at C speed, then the loose ref names."""
+        pattern = re.compile(rb" refs/tags/" + part)
+        loose = b"".join(b" refs/tags/" + n.encode("utf-8", "surrogateescape") + b"\n"
+                         for n in self.loose_tag_files())
+        return {p.decode("utf-8", "surrogateescape") for p in {*pattern.findall(self.packed_bytes()),
+                                                               *pattern.findall(loose)}}
 
     def has_tag(self, name: str) -> bool:
         """Is there a tag of that name (the ref file itself, or packed-refs)?"""
