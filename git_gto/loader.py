@@ -155,8 +155,9 @@ class RegistryLoader:
     def _grouped(self, refs: Dict[str, str]) -> Dict[str, Dict[str, str]]:
         """The tags grouped by artifact (names that are not UTF-8 are noted and left out)."""
         groups: Dict[str, Dict[str, str]] = {}
+        all_utf8 = _is_utf8("".join(refs))  # one check for all names; one a name only when one fails
         for ref, sha in refs.items():
-            if not _is_utf8(ref):
+            if not all_utf8 and not _is_utf8(ref):
                 self._odd_names.append(f"{escaped(ref)}: the tag name is not UTF-8, ignored")
                 continue
             m = _ARTIFACT_PART.match(ref)

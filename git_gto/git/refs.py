@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.files import UnsafeFile, read_regular
@@ -220,6 +220,15 @@ class RefSnapshot:
         packed = b"\n".join(_PACKED_TAG.findall(self.packed_bytes())).decode("utf-8", "surrogateescape")
         return "\n".join([packed, *self.loose_tag_files()])
 
+    def tag_name_parts(self, part: bytes) -> Set[str]:
+        """The first group of the pattern `part`, matched at the start of every tag name that
+        it matches: one scan of packed-refs at C speed, then the loose ref names."""
+        pattern = re.compile(rb" refs/tags/" + part)
+        loose = b"".join(b" refs/tags/" + n.encode("utf-8", "surrogateescape") + b"\n"
+                         for n in self.loose_tag_files())
+        return {p.decode("utf-8", "surrogateescape") for p in {*pattern.findall(self.packed_bytes()),
+                                                               *pattern.findall(loose)}}
+
     def has_tag(self, name: str) -> bool:
         """Is there a tag of that name (the ref file itself, or packed-refs)?"""
         if os.path.isfile(os.path.join(self.commondir, "refs", "tags", name)):
@@ -275,6 +284,17 @@ def read_ref(controldir: str, commondir: str, snapshot: RefSnapshot, name: str) 
         m = re.match(rb"([0-9a-fA-F]{40})(\s|$)", content)
         return m.group(1).decode("ascii").lower() if m else None
     return None
+
+
+def branches(controldir: str, commondir: str, snapshot: RefSnapshot) -> Dict[str, str]:
+    """Branch name -> commit: the packed refs (found by bisection) and the loose ones, which win."""
+    names = {n[11:].decode("utf-8", "surrogateescape") for n in snapshot.packed_below(b"refs/heads/")}
+    root = os.path.join(commondir, "refs", "heads")
+    for directory, _, files in os.walk(root):
+        names.update(os.path.relpath(os.path.join(directory, f), root).replace(os.sep, "/")
+                     for f in files if not f.endswith(".lock"))
+    found = {name: read_ref(controldir, commondir, snapshot, f"refs/heads/{name}") for name in names}
+    return {name: sha for name, sha in found.items() if sha}
 
 
 class TagLocked(GtoError):

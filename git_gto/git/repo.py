@@ -125,13 +125,7 @@ class GitRepo:
 
     def branches(self) -> Dict[str, str]:
         """Branch name -> commit: the packed refs (parsed once) and the loose ones, which win."""
-        names = {n[11:].decode("utf-8", "surrogateescape") for n in self._refs.packed_below(b"refs/heads/")}
-        root = os.path.join(self.commondir, "refs", "heads")
-        for directory, _, files in os.walk(root):
-            names.update(os.path.relpath(os.path.join(directory, f), root).replace(os.sep, "/")
-                         for f in files if not f.endswith(".lock"))
-        found = {name: self.read_ref(f"refs/heads/{name}") for name in names}
-        return {name: sha for name, sha in found.items() if sha}
+        return R.branches(self.controldir, self.commondir, self._refs)
 
     def git_config(self, pattern: str) -> Dict[str, str]:
         """The settings whose (lower-case) name matches the extended regular expression

@@ -42,16 +42,16 @@ def environment(location: Optional[Location]) -> Dict[str, str]:
     return env
 
 
-def git(location: Optional[Location], *args: str, check: bool = True,
-        cwd: Optional[str] = None, input: Optional[str] = None) -> subprocess.CompletedProcess:
+def git(location: Optional[Location], *args: str, check: bool = True, cwd: Optional[str] = None,
+        input: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
     """Run `git ARGS` for the repository at `location` (None: outside any repository),
-    output captured as text, `input` on its stdin. With `check`, a failure raises GitFailed
-    quoting git."""
+    output captured as text, `input` on its stdin, `env` added to the environment. With
+    `check`, a failure raises GitFailed quoting git."""
     if cwd is None and location is not None:
         cwd = location.worktree or location.controldir  # paths in ARGS are the repository's
     log.info("git %s", " ".join(args))
     result = subprocess.run(
-        ["git", *args], cwd=cwd, env=environment(location), input=input,
+        ["git", *args], cwd=cwd, env={**environment(location), **(env or {})}, input=input,
         stdin=None if input is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
     )
