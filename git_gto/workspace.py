@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import tempfile
 import threading
@@ -99,8 +100,6 @@ class Workspace:
         for signum in self._signals:  # a second signal does not stop the removal half-way
             signal.signal(signum, signal.SIG_IGN)
         if self._tmp:
-            import shutil
-
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
         for signum, handler in self._signals.items():
