@@ -321,3 +321,19 @@ def test_deleting_many_tags_takes_about_what_git_tag_d_takes(repo, tmp_path):
     assert len(repo.tags()) == 5000 - 245
     assert took <= 2 * git_took + 0.1, (took, git_took)
     repo.fsck()
+
+
+def test_a_writer_killed_while_taking_the_lock_leaves_nothing_behind_for_long(repo, gto):
+    """kill -9 between creating write.lock's temporary file and linking it into place
+    leaves `write.lock.PID.tmp`: the next writer removes it when that process is gone (and
+    leaves a live process's file alone)."""
+    repo.commit("one")
+    folder = repo.path / ".git" / "gto"
+    folder.mkdir(exist_ok=True)
+    dead = folder / "write.lock.4194304.tmp"  # past Linux's largest pid: no such process
+    alive = folder / f"write.lock.{os.getppid()}.tmp"
+    dead.write_text("killed")
+    alive.write_text("still taking the lock")
+    ok(gto("register", "m"))
+    assert not dead.exists()
+    assert alive.exists()

@@ -61,7 +61,9 @@ class WriteLock:
         while True:
             try:
                 os.makedirs(directory, exist_ok=True)
-                return cls(commondir, path, _create_locked(path, text.encode()))
+                lock = cls(commondir, path, _create_locked(path, text.encode()))
+                _remove_dead_temps(path)
+                return lock
             except FileExistsError:
                 pass
             except OSError as e:
@@ -122,6 +124,34 @@ def _create_locked(path: str, content: bytes) -> int:
     finally:
         _unlink(temp)
     return fd
+
+
+def _remove_dead_temps(path: str) -> None:
+    """Remove the `PATH.PID.tmp` files of writers killed while they took the lock (before
+    their temporary file was linked into place): neither flocked nor of a live process."""
+    directory, base = os.path.split(path)
+    for name in os.listdir(directory):
+        pid = name[len(base) + 1:-len(".tmp")]
+        if not (name.startswith(base + ".") and name.endswith(".tmp") and pid.isdigit()) or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # alive (or another user's): its file
+        except ProcessLookupError:
+            pass
+        except OSError:
+            continue
+        try:
+            fd = os.open(os.path.join(directory, name), os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _unlink(os.path.join(directory, name))
+        except OSError:
+            pass  # flocked: someone's, whatever its name says
+        finally:
+            os.close(fd)
 
 
 def _clear_if_gone(commondir: str, path: str) -> Optional[Dict[str, str]]:
