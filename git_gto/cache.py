@@ -3,8 +3,9 @@
 Tag objects never change, so an artifact whose tags (names and object ids) are the same as
 last time has the same registry entries, and the same summaries. Each artifact's shard is
 keyed by a fingerprint of its tags: a new, moved or deleted tag rebuilds that artifact only.
-Commits are immutable too: their headers and their `artifacts.yaml`, parsed (or why it does
-not parse), are kept by object id.
+Each shard also lists the commits its tags are on, so that "what is on this commit" is
+answered without unpacking every artifact's entries. Commits are immutable too: their
+headers and their `artifacts.yaml`, parsed (or why it does not parse), are kept by object id.
 
 The file is a BLAKE2b digest of the payload, then the payload (marshal). A file that is not
 a regular file, fails the digest or does not have the expected shape is ignored, and rebuilt:
@@ -27,7 +28,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from git_gto.files import UnsafeFile, read_regular
 
-FORMAT = 7
+FORMAT = 8
 CACHE_FILE = os.path.join("gto", "tags.cache")
 DIGEST_SIZE = 20
 # 50,000 tags make a cache of about 20 MB; past 1 GiB it is not ours, or not worth it.
@@ -57,22 +58,26 @@ def fingerprint(refs: Dict[str, str]) -> bytes:
 
 
 class Shard:
-    """One artifact's part of the cache: its entries (marshalled until needed), the tags
-    left out, and summaries computed from it."""
+    """One artifact's part of the cache: its entries (marshalled until needed), the commits
+    they are on, the tags left out, and summaries computed from it."""
 
-    __slots__ = ("fingerprint", "first", "blob", "skipped", "summaries")
+    __slots__ = ("fingerprint", "first", "blob", "commits", "skipped", "summaries")
 
-    def __init__(self, fp: bytes, first: Optional[tuple], blob: bytes, skipped: List[str],
-                 summaries: Dict[Any, Any]):
+    def __init__(self, fp: bytes, first: Optional[tuple], blob: bytes, commits: Tuple[str, ...],
+                 skipped: List[str], summaries: Dict[Any, Any]):
         self.fingerprint = fp
         self.first = first  # (pass, time, tag) of its first entry: where it goes in the registry
         self.blob = blob
+        self.commits = commits
         self.skipped = skipped
         self.summaries = summaries
 
     @classmethod
     def of(cls, fp: bytes, entries: list, skipped: List[str]) -> "Shard":
-        return cls(fp, entries[0][:3] if entries else None, marshal.dumps(entries), skipped, {})
+        from git_gto.registry import entry_commit
+
+        commits = tuple(dict.fromkeys(entry_commit(e) for e in entries))
+        return cls(fp, entries[0][:3] if entries else None, marshal.dumps(entries), commits, skipped, {})
 
     @property
     def entries(self) -> list:
@@ -80,7 +85,7 @@ class Shard:
         return marshal.loads(self.blob)
 
     def dump(self) -> tuple:
-        return (self.fingerprint, self.first, self.blob, self.skipped, self.summaries)
+        return (self.fingerprint, self.first, self.blob, self.commits, self.skipped, self.summaries)
 
 
 class RegistryCache:
@@ -181,11 +186,12 @@ def _well_formed(loaded: Any) -> bool:
     if not isinstance(shards, dict):
         return False
     for name, data in shards.items():
-        if not (isinstance(name, str) and isinstance(data, tuple) and len(data) == 5):
+        if not (isinstance(name, str) and isinstance(data, tuple) and len(data) == 6):
             return False
-        fp, first, blob, skipped, summaries = data
+        fp, first, blob, on, skipped, summaries = data
         if not (isinstance(fp, bytes) and (first is None or isinstance(first, tuple))
-                and isinstance(blob, bytes) and isinstance(skipped, list)
+                and isinstance(blob, bytes) and isinstance(on, tuple)
+                and all(isinstance(c, str) for c in on) and isinstance(skipped, list)
                 and all(isinstance(s, str) for s in skipped) and isinstance(summaries, dict)):
             return False
     return all(isinstance(k, tuple) and len(k) == 2 for k in commits)
