@@ -277,18 +277,18 @@ def at_table(ws: "Workspace", rev: str = "HEAD", contains: bool = False) -> List
 
 def version_table(ws: "Workspace", name: str) -> List[Tuple[str, Row]]:
     """`show NAME`'s default table (`views.version_rows`), each row with the commit of its
-    version; computed once, then kept in the cache with the artifact's tags (keyed, as
-    summaries are, by the annotations read)."""
+    version; computed once, then kept in the cache with the artifact's tags, for the
+    annotations read (one set of rows an artifact: those of another HEAD replace them)."""
     from git_gto import views
 
-    key = ("version-rows", ws.config.index, ws.loader.annotated_at(name))
-    cached = ws.cache.summary(name, key)
-    if cached is None:
+    read = (ws.config.index, ws.loader.annotated_at(name))
+    cached = ws.cache.summary(name, ("version-rows",))
+    if cached is None or cached[0] != read:
         artifact = _built(ws.registry, name)
         rows = _version_rows(ws, artifact)
-        cached = [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))]
-        ws.cache.put_summary(name, key, cached)
-    return cached
+        cached = (read, [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))])
+        ws.cache.put_summary(name, ("version-rows",), cached)
+    return cached[1]
 
 
 def _at(ws: "Workspace", rev: str, contains: bool) -> Tuple[Set[str], List[str]]:
