@@ -4,7 +4,9 @@ Tag objects never change, so an artifact whose tags (names and object ids) are t
 last time has the same registry entries, and the same summaries. Each artifact's shard is
 keyed by a fingerprint of its tags: a new, moved or deleted tag rebuilds that artifact only.
 Each shard also lists the commits its tags are on, so that "what is on this commit" is
-answered without unpacking every artifact's entries. Commits are immutable too: their
+answered without unpacking every artifact's entries, and may keep the artifact's table rows
+(marshalled until needed, like its entries: the whole file is unpacked by every command, so
+what is in it stays a few objects an artifact). Commits are immutable too: their
 headers and their `artifacts.yaml`, parsed (or why it does not parse), are kept by object id.
 
 The file is a BLAKE2b digest of the payload, then the payload (marshal). A file that is not
@@ -33,6 +35,7 @@ CACHE_FILE = os.path.join("gto", "tags.cache")
 DIGEST_SIZE = 20
 # 50,000 tags make a cache of about 20 MB; past 1 GiB it is not ours, or not worth it.
 CACHE_LIMIT = 1024 * 1024 * 1024
+ROWS = ("rows",)  # the summary key of an artifact's table rows
 
 
 def enabled() -> bool:
@@ -63,12 +66,12 @@ class Shard:
 
     __slots__ = ("fingerprint", "first", "blob", "commits", "skipped", "summaries")
 
-    def __init__(self, fp: bytes, first: Optional[tuple], blob: bytes, commits: Tuple[str, ...],
+    def __init__(self, fp: bytes, first: Optional[tuple], blob: bytes, commits: str,
                  skipped: List[str], summaries: Dict[Any, Any]):
         self.fingerprint = fp
         self.first = first  # (pass, time, tag) of its first entry: where it goes in the registry
         self.blob = blob
-        self.commits = commits
+        self.commits = commits  # the commits of its entries, space-separated
         self.skipped = skipped
         self.summaries = summaries
 
@@ -76,13 +79,17 @@ class Shard:
     def of(cls, fp: bytes, entries: list, skipped: List[str]) -> "Shard":
         from git_gto.registry import entry_commit
 
-        commits = tuple(dict.fromkeys(entry_commit(e) for e in entries))
+        commits = " ".join(dict.fromkeys(entry_commit(e) for e in entries))
         return cls(fp, entries[0][:3] if entries else None, marshal.dumps(entries), commits, skipped, {})
 
     @property
     def entries(self) -> list:
         """Unmarshalled on each use (fast), so that memory holds only what is in use."""
         return marshal.loads(self.blob)
+
+    def on(self) -> List[str]:
+        """The commits its entries are on."""
+        return self.commits.split()
 
     def dump(self) -> tuple:
         return (self.fingerprint, self.first, self.blob, self.commits, self.skipped, self.summaries)
@@ -145,6 +152,15 @@ class RegistryCache:
             shard.summaries[key] = value
             self.dirty = True
 
+    def rows(self, artifact: str, read: tuple) -> Optional[list]:
+        """The artifact's table rows kept for `read` (what was read besides its tags)."""
+        found = self.summary(artifact, ROWS)
+        return marshal.loads(found[1]) if found is not None and found[0] == read else None
+
+    def put_rows(self, artifact: str, read: tuple, rows: list) -> None:
+        """Keep the artifact's table rows for `read`, in place of any kept for another."""
+        self.put_summary(artifact, ROWS, (read, marshal.dumps(rows)))
+
     def put_commit(self, key: Tuple[str, str], value: Any) -> None:
         self.commits[key] = value
         self.dirty = True
@@ -190,8 +206,7 @@ def _well_formed(loaded: Any) -> bool:
             return False
         fp, first, blob, on, skipped, summaries = data
         if not (isinstance(fp, bytes) and (first is None or isinstance(first, tuple))
-                and isinstance(blob, bytes) and isinstance(on, tuple)
-                and all(isinstance(c, str) for c in on) and isinstance(skipped, list)
+                and isinstance(blob, bytes) and isinstance(on, str) and isinstance(skipped, list)
                 and all(isinstance(s, str) for s in skipped) and isinstance(summaries, dict)):
             return False
     return all(isinstance(k, tuple) and len(k) == 2 for k in commits)

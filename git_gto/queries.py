@@ -282,13 +282,13 @@ def version_table(ws: "Workspace", name: str) -> List[Tuple[str, Row]]:
     from git_gto import views
 
     read = (ws.config.index, ws.loader.annotated_at(name))
-    cached = ws.cache.summary(name, ("version-rows",))
-    if cached is None or cached[0] != read:
+    cached = ws.cache.rows(name, read)
+    if cached is None:
         artifact = _built(ws.registry, name)
         rows = _version_rows(ws, artifact)
-        cached = (read, [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))])
-        ws.cache.put_summary(name, ("version-rows",), cached)
-    return cached[1]
+        cached = [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))]
+        ws.cache.put_rows(name, read, cached)
+    return cached
 
 
 def _at(ws: "Workspace", rev: str, contains: bool) -> Tuple[Set[str], List[str]]:
@@ -309,7 +309,7 @@ def _commits_by_artifact(ws: "Workspace") -> Dict[str, Set[str]]:
     out: Dict[str, Set[str]] = {}
     for name in ws.registry.names:
         shard = shards.get(name)
-        commits = set(shard.commits) if shard is not None else set()
+        commits = set(shard.on()) if shard is not None else set()
         commits.update(ws.loader.annotated_at(name))
         out[name] = commits
     return out
