@@ -34,7 +34,6 @@ def environment(location: Optional[Location], extra: Optional[Mapping[str, str]]
     """The environment git runs in: ours, the repository variables as the policy says, and
     `extra` on top (for that one run: our own environment never changes)."""
     env = dict(os.environ)
-    env.update(extra or {})
     if location is None or not location.from_environment:
         for var in REPOSITORY_VARIABLES:
             env.pop(var, None)
@@ -42,6 +41,7 @@ def environment(location: Optional[Location], extra: Optional[Mapping[str, str]]
         env["GIT_DIR"] = location.controldir
         if location.worktree:
             env["GIT_WORK_TREE"] = location.worktree
+    env.update(extra or {})
     return env
 
 
