@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from typing import (
-    TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union,
+    TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Union,
 )
 
 from git_gto.errors import GtoError, UsageError
@@ -21,6 +21,7 @@ from git_gto.errors import GtoError, UsageError
 if TYPE_CHECKING:
     from git_gto import registry as R
     from git_gto.changes import Change
+    from git_gto.queries import VersionRows
     from git_gto.workspace import Workspace
 
 __all__ = [
@@ -362,10 +363,10 @@ def _version(v: "R.Version") -> Record:
     return _record(views.version_json(v, list(reversed(v.active_vstages()))))
 
 
-def _versions(found: List[Tuple["R.Artifact", list]]) -> List[Record]:
+def _versions(found: "VersionRows") -> List[Record]:
     from git_gto import views
 
-    return [_record(views.version_json(v, stages)) for _, rows in found for v, stages in rows]
+    return [_record(views.version_json(v, stages)) for v, stages in found]
 
 
 def _short(value: Optional[str]) -> Optional[str]:

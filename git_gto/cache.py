@@ -152,14 +152,16 @@ class RegistryCache:
             shard.summaries[key] = value
             self.dirty = True
 
-    def rows(self, artifact: str, read: tuple) -> Optional[list]:
-        """The artifact's table rows kept for `read` (what was read besides its tags)."""
+    def rows(self, artifact: str, read: tuple, shown: bool = False) -> Optional[list]:
+        """The artifact's table rows kept for `read` (what was read besides its tags), or
+        with `shown` the versions and stages they show (apart: a table needs only its rows)."""
         found = self.summary(artifact, ROWS)
-        return marshal.loads(found[1]) if found is not None and found[0] == read else None
+        return marshal.loads(found[2 if shown else 1]) if found is not None and found[0] == read else None
 
-    def put_rows(self, artifact: str, read: tuple, rows: list) -> None:
-        """Keep the artifact's table rows for `read`, in place of any kept for another."""
-        self.put_summary(artifact, ROWS, (read, marshal.dumps(rows)))
+    def put_rows(self, artifact: str, read: tuple, rows: list, shown: list) -> None:
+        """Keep the artifact's table rows and what they show for `read`, in place of any
+        kept for another."""
+        self.put_summary(artifact, ROWS, (read, marshal.dumps(rows), marshal.dumps(shown)))
 
     def put_commit(self, key: Tuple[str, str], value: Any) -> None:
         self.commits[key] = value

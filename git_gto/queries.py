@@ -251,17 +251,19 @@ def _version_rows(ws: "Workspace", artifact: R.Artifact, registered_only: bool =
     return rows
 
 
-ArtifactRows = List[Tuple[R.Artifact, VersionRows]]
 Row = List[Optional[str]]
+# what a row of `show NAME` shows: its version's commit and name, and its stages (each as
+# the stage and the commit of the version holding it)
+Shown = Tuple[str, str, List[Tuple[str, str]]]
 
 
-def versions_at(ws: "Workspace", rev: str = "HEAD") -> ArtifactRows:
+def versions_at(ws: "Workspace", rev: str = "HEAD") -> VersionRows:
     """The versions on the commit REV names, by artifact name, as `show NAME` shows
     them (with the stages they hold)."""
     return _versions_on(ws, *_at(ws, rev, contains=False))
 
 
-def versions_containing(ws: "Workspace", rev: str) -> ArtifactRows:
+def versions_containing(ws: "Workspace", rev: str) -> VersionRows:
     """The versions (and stage holders) whose commit contains REV: REV is that commit or
     one of its ancestors. One walk of the commit graph from every version's commit."""
     return _versions_on(ws, *_at(ws, rev, contains=True))
@@ -279,15 +281,22 @@ def version_table(ws: "Workspace", name: str) -> List[Tuple[str, Row]]:
     """`show NAME`'s default table (`views.version_rows`), each row with the commit of its
     version; computed once, then kept in the cache with the artifact's tags, for the
     annotations read (one set of rows an artifact: those of another HEAD replace them)."""
+    return _rows(ws, name, shown=False)
+
+
+def _rows(ws: "Workspace", name: str, shown: bool) -> list:
+    """The artifact's cached table rows, or (`shown`) what they show (see `Shown`)."""
     from git_gto import views
 
     read = (ws.config.index, ws.loader.annotated_at(name))
-    cached = ws.cache.rows(name, read)
+    cached = ws.cache.rows(name, read, shown)
     if cached is None:
         artifact = _built(ws.registry, name)
         rows = _version_rows(ws, artifact)
-        cached = [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))]
-        ws.cache.put_rows(name, read, cached)
+        table = [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))]
+        versions = [(version.commit, version.name, [(s.stage, s.commit) for s in stages]) for version, stages in rows]
+        ws.cache.put_rows(name, read, table, versions)
+        cached = versions if shown else table
     return cached
 
 
@@ -315,13 +324,20 @@ def _commits_by_artifact(ws: "Workspace") -> Dict[str, Set[str]]:
     return out
 
 
-def _versions_on(ws: "Workspace", commits: Set[str], names: List[str]) -> ArtifactRows:
-    found = []
+def _versions_on(ws: "Workspace", commits: Set[str], names: List[str]) -> VersionRows:
+    """The rows of `version_table` on these commits, with their versions and stages: each
+    artifact built with only the versions these rows show (a version's events and stages
+    are those of its tags on its commit; which ones it shows, the cached rows say)."""
+    found: VersionRows = []
     for name in names:
-        artifact = ws.find_artifact(name)
-        rows = [r for r in _version_rows(ws, artifact) if r[0].commit in commits]
-        if rows:
-            found.append((artifact, rows))
+        shown: List[Shown] = [r for r in _rows(ws, name, shown=True) if r[0] in commits]
+        if not shown:
+            continue
+        on = {c for commit, _, stages in shown for c in (commit, *(c for _, c in stages))}
+        artifact = ws.registry.enrich(ws.loader.build(name, on))
+        versions = {(v.name, v.commit): v for v in artifact.versions}
+        found += [(versions[version, commit], [versions[version, c].stages[s] for s, c in stages])
+                  for commit, version, stages in shown]
     return found
 
 

@@ -53,3 +53,38 @@ def test_outputs_are_the_recorded_ones(registry, repo, gto, monkeypatch, cache):
     if cache == "warm":
         outputs(registry, repo, gto)
     assert outputs(registry, repo, gto) == json.loads(RECORDED.read_text())
+
+
+def show_rows_on(path: Path, commit: str, contains: bool, repo) -> list:
+    """What `at` answers, from `show NAME --json` (the whole artifact built): each artifact's
+    versions on the commit (or on the commits that contain it), by artifact name."""
+    import subprocess
+
+    from git_gto import api
+
+    def contains_it(c: str) -> bool:
+        return subprocess.run(["git", "merge-base", "--is-ancestor", commit, c], cwd=path).returncode == 0
+
+    found = []
+    for name in sorted(api.show(str(path), deprecated=True)):
+        found += [v for v in api.show(str(path), name)
+                  if v["commit_hexsha"] == commit or (contains and contains_it(v["commit_hexsha"]))]
+    return found
+
+
+def test_json_is_show_names_versions_on_those_commits(registry, repo, gto):
+    for sha in commits(registry, repo):
+        for contains in (False, True):
+            result = gto("at", sha, "--json", *(("--contains",) if contains else ()), cwd=registry)
+            assert json.loads(result.stdout) == show_rows_on(registry, sha, contains, repo), (sha, contains)
+
+
+def test_hand_made_versions_on_two_commits(ambiguous_versions, repo, gto):
+    """n@v1.0.0 on c1 and on c2, a stage on each: at c1 shows what show n shows of c1."""
+    c1, c2 = ambiguous_versions
+    repo.tag("n#prod#3", "a", c2)
+    repo.tag("n#dev#4", "a", c1)
+    for commit in (c1, c2):
+        for contains in (False, True):
+            result = gto("at", commit, "--json", *(("--contains",) if contains else ()))
+            assert json.loads(result.stdout) == show_rows_on(repo.path, commit, contains, repo)

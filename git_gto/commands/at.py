@@ -26,6 +26,6 @@ def command(repo, rev, contains, as_json, plain):
     with open_registry(repo) as ws:
         if as_json:
             found = queries.versions_containing(ws, rev) if contains else queries.versions_at(ws, rev)
-            output.print_json_list(views.version_json(v, stages) for _, rows in found for v, stages in rows)
+            output.print_json_list(views.version_json(v, stages) for v, stages in found)
         else:
             output.print_table(views.VERSION_HEADERS, queries.at_table(ws, rev, contains), plain)
