@@ -252,9 +252,10 @@ def _version_rows(ws: "Workspace", artifact: R.Artifact, registered_only: bool =
 
 
 Row = List[Optional[str]]
-# what a row of `show NAME` shows: its version's commit and name, and its stages (each as
-# the stage and the commit of the version holding it)
-Shown = Tuple[str, str, List[Tuple[str, str]]]
+# what a row of `show NAME` shows: its version's name and its stages, each as the stage and
+# the commit of the version holding it (None: the row's own; another version of that name
+# when a name is on two commits)
+Shown = Tuple[str, List[Tuple[str, Optional[str]]]]
 
 
 def versions_at(ws: "Workspace", rev: str = "HEAD") -> VersionRows:
@@ -285,7 +286,7 @@ def version_table(ws: "Workspace", name: str) -> List[Tuple[str, Row]]:
 
 
 def _rows(ws: "Workspace", name: str, shown: bool) -> list:
-    """The artifact's cached table rows, or (`shown`) what they show (see `Shown`)."""
+    """The artifact's cached table rows, or (`shown`) what each of them shows (`Shown`)."""
     from git_gto import views
 
     read = (ws.config.index, ws.loader.annotated_at(name))
@@ -294,7 +295,8 @@ def _rows(ws: "Workspace", name: str, shown: bool) -> list:
         artifact = _built(ws.registry, name)
         rows = _version_rows(ws, artifact)
         table = [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))]
-        versions = [(version.commit, version.name, [(s.stage, s.commit) for s in stages]) for version, stages in rows]
+        versions = [(version.name, [(s.stage, None if s.commit == version.commit else s.commit) for s in stages])
+                    for version, stages in rows]
         ws.cache.put_rows(name, read, table, versions)
         cached = versions if shown else table
     return cached
@@ -330,13 +332,15 @@ def _versions_on(ws: "Workspace", commits: Set[str], names: List[str]) -> Versio
     are those of its tags on its commit; which ones it shows, the cached rows say)."""
     found: VersionRows = []
     for name in names:
-        shown: List[Shown] = [r for r in _rows(ws, name, shown=True) if r[0] in commits]
-        if not shown:
+        picked = [(commit, i) for i, (commit, _) in enumerate(version_table(ws, name)) if commit in commits]
+        if not picked:
             continue
-        on = {c for commit, _, stages in shown for c in (commit, *(c for _, c in stages))}
+        everything: List[Shown] = _rows(ws, name, shown=True)
+        shown = [(commit, *everything[i]) for commit, i in picked]
+        on = {c or commit for commit, _, stages in shown for c in (commit, *(c for _, c in stages))}
         artifact = ws.registry.enrich(ws.loader.build(name, on))
         versions = {(v.name, v.commit): v for v in artifact.versions}
-        found += [(versions[version, commit], [versions[version, c].stages[s] for s, c in stages])
+        found += [(versions[version, commit], [versions[version, c or commit].stages[s] for s, c in stages])
                   for commit, version, stages in shown]
     return found
 
