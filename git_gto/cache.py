@@ -26,6 +26,7 @@ import hashlib
 import marshal
 import os
 import tempfile
+import zlib
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from git_gto.files import UnsafeFile, read_regular
@@ -47,9 +48,10 @@ def seal(payload: bytes) -> bytes:
     return hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() + payload
 
 
-def unseal(data: bytes) -> Optional[bytes]:
-    """The payload of a file written by `seal`, None if the digest does not match."""
-    payload = data[DIGEST_SIZE:]
+def unseal(data: bytes) -> Optional[memoryview]:
+    """The payload of a file written by `seal` (a view: not a copy of megabytes), None if
+    the digest does not match."""
+    payload = memoryview(data)[DIGEST_SIZE:]
     if len(data) < DIGEST_SIZE or hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() != data[:DIGEST_SIZE]:
         return None
     return payload
@@ -154,14 +156,18 @@ class RegistryCache:
 
     def rows(self, artifact: str, read: tuple, shown: bool = False) -> Optional[list]:
         """The artifact's table rows kept for `read` (what was read besides its tags), or
-        with `shown` the versions and stages they show (apart: a table needs only its rows)."""
+        with `shown` the versions and stages they show (apart: a table needs only its rows).
+        Compressed: every command reads the whole file, few of them these rows."""
         found = self.summary(artifact, ROWS)
-        return marshal.loads(found[2 if shown else 1]) if found is not None and found[0] == read else None
+        if found is None or found[0] != read:
+            return None
+        return marshal.loads(zlib.decompress(found[2 if shown else 1]))
 
     def put_rows(self, artifact: str, read: tuple, rows: list, shown: list) -> None:
         """Keep the artifact's table rows and what they show for `read`, in place of any
         kept for another."""
-        self.put_summary(artifact, ROWS, (read, marshal.dumps(rows), marshal.dumps(shown)))
+        packed = [zlib.compress(marshal.dumps(value), 1) for value in (rows, shown)]
+        self.put_summary(artifact, ROWS, (read, *packed))
 
     def put_commit(self, key: Tuple[str, str], value: Any) -> None:
         self.commits[key] = value
