@@ -11,6 +11,9 @@ from the same packed state (packed-refs put back between runs), medians of --run
 
   PATH="$PWD/.venv/bin:$PATH" python3 benchmarks/bench_delete.py --workdir /tmp/gto-bench-delete
   ... --checkout /path/to/other/git-gto   # time another checkout's code the same way
+
+With PYTHONDONTWRITEBYTECODE set, every run compiles git-gto's modules again (about 50 ms
+here); an installed package has its bytecode, so run with it unset (`env -u ...`).
 """
 
 from __future__ import annotations

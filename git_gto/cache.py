@@ -98,21 +98,39 @@ class Shard:
 
 
 class RegistryCache:
-    """Shards by artifact name, and commits by object id; saved only if something changed."""
+    """Shards by artifact name, and commits by object id; read when first used, saved only
+    if something changed."""
 
     def __init__(self, git_dir: str, use: bool = True):
         self.path = os.path.join(git_dir, CACHE_FILE)
         self.use = use
-        self.shards: Dict[str, Shard] = {}
-        self.commits: Dict[Tuple[str, str], Any] = {}
-        self.tags_fingerprint: Optional[bytes] = None  # of all tags when the shards were last checked
+        self._shards: Dict[str, Shard] = {}
+        self._commits: Dict[Tuple[str, str], Any] = {}
+        self._tags_fingerprint: Optional[bytes] = None  # of all tags when the shards were last checked
         self.transient: Set[str] = set()  # artifacts read with tag objects missing: not saved
         self.dirty = False
-        if use:
-            self._load()
+        self._loaded = not use
+
+    @property
+    def shards(self) -> Dict[str, Shard]:
+        self._load()
+        return self._shards
+
+    @property
+    def commits(self) -> Dict[Tuple[str, str], Any]:
+        self._load()
+        return self._commits
+
+    @property
+    def tags_fingerprint(self) -> Optional[bytes]:
+        self._load()
+        return self._tags_fingerprint
 
     def _load(self) -> None:
         """Take the file's content if it is verified; otherwise start empty (and rebuild)."""
+        if self._loaded:
+            return
+        self._loaded = True
         loaded: Any = None
         try:
             data = read_regular(self.path, CACHE_LIMIT)
@@ -121,14 +139,14 @@ class RegistryCache:
         except (UnsafeFile, OSError, EOFError, ValueError, TypeError):
             pass
         if _well_formed(loaded):
-            _, self.tags_fingerprint, shards, self.commits = loaded
-            self.shards = {name: Shard(*data) for name, data in shards.items()}
+            _, self._tags_fingerprint, shards, self._commits = loaded
+            self._shards = {name: Shard(*data) for name, data in shards.items()}
         else:
             self.dirty = True  # write a good one in place of what is missing or unusable
 
     def set_tags_fingerprint(self, fp: bytes) -> None:
         if fp != self.tags_fingerprint:
-            self.tags_fingerprint = fp
+            self._tags_fingerprint = fp
             self.dirty = True
 
     def shard(self, artifact: str, fp: bytes) -> Optional[Shard]:

@@ -152,11 +152,11 @@ def plan_assign(ws: "Workspace", name: str, stage: str, ref: Optional[str] = Non
 
 
 def _deletions(ws: "Workspace", events: List[R.Event]) -> Change:
+    """The events' tags, oldest first, each with its object id (read for these tags only)."""
     change = Change()
-    refs = ws.repo.tag_refs()
-    for e in sorted(events, key=lambda e: e.time):
-        if e.tag and e.tag not in [t for t, _ in change.deleted]:
-            change.deleted.append((e.tag, refs.get(e.tag, "")))
+    names = list(dict.fromkeys(e.tag for e in sorted(events, key=lambda e: e.time) if e.tag))
+    refs = ws.repo.tag_ids(names)
+    change.deleted = [(name, refs.get(name, "")) for name in names]
     return change
 
 

@@ -111,18 +111,9 @@ class GtoGroup(click.Group):
 
 def external_commands() -> List[str]:
     """`git-gto-NAME` programs on PATH that are not built in (extensions), by name."""
-    found = set()
-    for directory in os.environ.get("PATH", "").split(os.pathsep):
-        try:
-            names = os.listdir(directory or ".")
-        except OSError:
-            continue
-        for program in names:
-            name = program[len("git-gto-"):]
-            if (program.startswith("git-gto-") and name not in COMMANDS and name not in ALIASES
-                    and os.access(os.path.join(directory, program), os.X_OK)):
-                found.add(name)
-    return sorted(found)
+    from git_gto.extensions import external_commands as on_path
+
+    return on_path({*COMMANDS, *ALIASES})
 
 
 @click.group(cls=GtoGroup, context_settings=CONTEXT, invoke_without_command=False)

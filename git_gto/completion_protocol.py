@@ -5,41 +5,23 @@ the cursor, the program first, joined by spaces) and `COMP_CWORD` (the index of 
 being completed). The answer: one line a candidate, `TYPE<TAB>VALUE<TAB>HELP`, TYPE being
 `plain`, `dir` or `file`. The format is ours, so the scripts do not depend on what a given
 click version prints for each shell; only click's documented ShellComplete API is used.
+
+Most requests never get here: `completion_fast` answers them from `completion_tree`, the
+commands as data, which `python -m git_gto.completion_protocol` writes from the click commands.
 """
 
 from __future__ import annotations
 
 import os
-import shlex
-from typing import List, Optional, Tuple
+import sys
+from typing import List, Tuple
 
-from click import Option
+import click
 from click.shell_completion import CompletionItem, ShellComplete, add_completion_class
 
-
-def split_words(line: str) -> List[str]:
-    """The words as a shell splits them; an unfinished quote does not fail."""
-    try:
-        return shlex.split(line)
-    except ValueError:
-        return line.split()
-
+from git_gto.completion_fast import request
 
 TYPED: List[str] = []  # the complete words of the request, the command first
-
-
-def typed_argument(params: list) -> Optional[str]:
-    """The first argument typed after the command, skipping options and their values (the
-    click parameters `params` say which options take one): what click cannot tell while an
-    option's value is being completed."""
-    takes_value = {opt for p in params if isinstance(p, Option) and not p.is_flag for opt in p.opts}
-    words = iter(TYPED[1:])
-    for word in words:
-        if word in takes_value:
-            next(words, None)
-        elif not word.startswith("-"):
-            return word
-    return None
 
 
 class GtoComplete(ShellComplete):
@@ -47,13 +29,9 @@ class GtoComplete(ShellComplete):
     source_template = ""  # the scripts are files of the package, not generated
 
     def get_completion_args(self) -> Tuple[List[str], str]:
-        words = split_words(os.environ.get("COMP_WORDS", ""))
-        if os.environ.get("COMP_WORDS", "").endswith((" ", "\t")):
-            words.append("")  # the cursor is after a space: a new, empty word
-        cword = int(os.environ.get("COMP_CWORD", len(words) - 1))
-        incomplete = words[cword] if cword < len(words) else ""
-        TYPED[:] = words[1:cword]
-        return words[1:cword], incomplete
+        args, incomplete = request(os.environ)
+        TYPED[:] = args
+        return args, incomplete
 
     def format_completion(self, item: CompletionItem) -> str:
         return f"{item.type}\t{item.value}\t{item.help or ''}"
@@ -61,3 +39,106 @@ class GtoComplete(ShellComplete):
 
 def register() -> None:
     add_completion_class(GtoComplete)
+
+
+# -- the commands as data, for completion_fast --------------------------------------------------
+
+TREE_FILE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "completion_tree.py")
+# the shell_complete functions of git_gto.options -> the values completion_fast offers
+VALUES = {"complete_repo": "dir", "complete_artifacts": "artifacts", "complete_versions": "versions",
+          "complete_stages": "stages", "complete_refs": "refs", "complete_tags": "tags"}
+
+
+def _values(ctx: click.Context, param: click.Parameter) -> object:
+    """How a parameter's value completes, as completion_fast names it ("click": ask click)."""
+    custom = param._custom_shell_complete
+    if custom is not None:
+        return VALUES.get(getattr(custom, "__name__", ""), "click")
+    kind = type(param.type)
+    if isinstance(param.type, click.Choice):
+        items = param.type.shell_complete(ctx, param, "")
+        return ("choice", tuple(item.value for item in items), param.type.case_sensitive)
+    if kind.shell_complete is click.ParamType.shell_complete:
+        return "none"
+    if isinstance(param.type, (click.Path, click.File)):
+        return param.type.shell_complete(ctx, param, "")[0].type  # "file" or "dir"
+    return "click"
+
+
+def _plain(ctx: click.Context) -> bool:
+    """Does completion_fast parse this command's line as click does? Options without a value
+    or with one (no optional values, counts, several values or environment variables),
+    arguments of one value or all the rest, options and arguments in any order."""
+    command = ctx.command
+    if not command.allow_interspersed_args and not isinstance(command, click.Group):
+        return False
+    if command.ignore_unknown_options or ctx.auto_envvar_prefix or ctx.default_map:
+        return False
+    for p in command.get_params(ctx):
+        if p.envvar is not None or p.nargs not in ((1, -1) if isinstance(p, click.Argument) else (1,)):
+            return False
+        if isinstance(p, click.Option) and (p.count or p._flag_needs_value or p.prompt is not None):
+            return False
+    return True
+
+
+def _command(ctx: click.Context) -> tuple:
+    params = []
+    for p in ctx.command.get_params(ctx):
+        if isinstance(p, click.Option):
+            params.append(("option", p.name, tuple(p.opts), tuple(p.secondary_opts), p.is_flag, p.multiple,
+                           p.nargs, p.hidden, p.help, _values(ctx, p)))
+        else:
+            params.append(("argument", p.name, tuple(p.opts), tuple(p.secondary_opts), False, p.multiple,
+                           p.nargs, False, None, _values(ctx, p)))
+    # the top group, or a command; a group of commands (hook) is left to click
+    fast = _plain(ctx) and (ctx.parent is None) == isinstance(ctx.command, click.Group)
+    return (fast, tuple(params))
+
+
+def tree_module() -> str:
+    """The text of completion_tree.py for the commands of cli.py."""
+    from git_gto.cli import ALIASES, COMMANDS, cli, load_command
+
+    ctx = cli.make_context("git gto", [], resilient_parsing=True)
+    listed = []
+    for name in cli.list_commands(ctx):
+        command = cli.get_command(ctx, name)
+        if command is not None and not command.hidden:
+            listed.append((name, command.get_short_help_str()))
+    commands = {}
+    for name in [*COMMANDS, *ALIASES]:
+        found = load_command(name)
+        assert found is not None, name
+        commands[name] = _command(found.make_context(name, [], parent=ctx, resilient_parsing=True))
+    lines = [
+        '"""The commands as TAB completion sees them, for completion_fast (no click at start-up).',
+        "",
+        "Written by `python -m git_gto.completion_protocol` from the click commands of cli.py;",
+        "tests/test_completion_fast.py fails when it differs from them. A command is",
+        "(parsed as completion_fast parses it, its parameters); a parameter is (kind, name, opts,",
+        "secondary opts, is a flag, multiple, nargs, hidden, help, how its values complete).",
+        '"""',
+        "",
+        *_command_lines("GROUP = ", _command(ctx), ""),
+        "LISTED = (  # what `git gto <TAB>` lists, with the help shown next to each",
+        *(f"    {item!r}," for item in listed),
+        ")",
+        "COMMANDS = {",
+    ]
+    for name, entry in commands.items():
+        lines.extend(_command_lines(f"    {name!r}: ", entry, ","))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _command_lines(head: str, command: tuple, end: str) -> List[str]:
+    indent = " " * (len(head) - len(head.lstrip()))
+    fast, params = command
+    return [f"{head}({fast!r}, (", *(f"{indent}    {param!r}," for param in params), f"{indent})){end}"]
+
+
+if __name__ == "__main__":
+    with open(TREE_FILE, "w") as f:
+        f.write(tree_module())
+    sys.stderr.write(f"wrote {TREE_FILE}\n")

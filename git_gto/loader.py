@@ -34,11 +34,14 @@ def scope_of(all_branches: bool = False, all_commits: bool = False) -> str:
 class RegistryLoader:
     """Reads one TagSource for one command; implements `registry.ArtifactLoader`."""
 
-    def __init__(self, source: TagSource, cache: RegistryCache, index_file: str, scope: str = HEAD):
+    def __init__(self, source: TagSource, cache: RegistryCache, index_file: str, scope: str = HEAD,
+                 only: Optional[str] = None):
         self.source = source
         self.cache = cache
         self.index_file = index_file
         self.scope = scope
+        self.only = only  # the one artifact a write needs: only its tags are read
+        self._own: Dict[str, Shard] = {}  # the shards read for `only` (the cache is left alone)
         self._registry: Optional[R.Registry] = None
         self._live: Optional[set] = None
         self._annotated: Dict[str, List[str]] = {}
@@ -97,6 +100,8 @@ class RegistryLoader:
         tags when first used, plus the annotations of the commits in scope."""
         if self._registry is not None:
             return self._registry
+        if self.only is not None:
+            return self._registry_of(self.only)
         everything = self.source.tags_fingerprint()
         if self.cache.use and self.cache.tags_fingerprint == everything:
             groups: Dict[str, Optional[Dict[str, str]]] = dict.fromkeys(self.cache.shards)
@@ -124,16 +129,44 @@ class RegistryLoader:
         self._registry = R.Registry(names, self, skipped)
         return self._registry
 
-    def _changed_artifacts(self) -> Dict[str, Dict[str, str]]:
-        """Group the tags by artifact; read again the artifacts whose tags changed."""
+    def _registry_of(self, name: str) -> R.Registry:
+        """The registry as far as one artifact goes: its tags alone are read (their objects,
+        not the cache of every artifact), with the annotations of the commits in scope; the
+        cache is read only for a commit's artifacts.yaml (parsed once per commit)."""
+        prefix = T.name_to_tag(name)
+        refs = {**self.source.tags_under(prefix + "@"), **self.source.tags_under(prefix + "#")}
+        group = self._grouped(refs).get(name, {})
+        skipped: List[str] = list(self._odd_names)
+        if group:
+            shard, _ = self._read_shards([name], {name: group}, {name: fingerprint(group)})[name]
+            self._own[name] = shard
+            skipped += shard.skipped
+        exists = getattr(self.source, "path_exists", None)
+        for commit in self._annotated_commits():
+            if exists is not None and not exists(commit, self.index_file):
+                continue  # no artifacts.yaml there: nothing to parse, nor to look up in the cache
+            if name in self.index_at(commit):
+                self._annotated.setdefault(name, []).append(commit)
+        known = name in self._own and self._own[name].first is not None or name in self._annotated
+        self._registry = R.Registry([name] if known else [], self, skipped)
+        return self._registry
+
+    def _grouped(self, refs: Dict[str, str]) -> Dict[str, Dict[str, str]]:
+        """The tags grouped by artifact (names that are not UTF-8 are noted and left out)."""
         groups: Dict[str, Dict[str, str]] = {}
-        for ref, sha in self.source.tag_refs().items():
-            if not _is_utf8(ref):
+        all_utf8 = _is_utf8("".join(refs))  # one check for all names; one a name only when one fails
+        for ref, sha in refs.items():
+            if not all_utf8 and not _is_utf8(ref):
                 self._odd_names.append(f"{escaped(ref)}: the tag name is not UTF-8, ignored")
                 continue
             m = _ARTIFACT_PART.match(ref)
             if m:
                 groups.setdefault(T.tag_to_name(m.group()), {})[ref] = sha
+        return groups
+
+    def _changed_artifacts(self) -> Dict[str, Dict[str, str]]:
+        """Group the tags by artifact; read again the artifacts whose tags changed."""
+        groups = self._grouped(self.source.tag_refs())
         fingerprints = {name: fingerprint(group) for name, group in groups.items()}
         missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
         for name, (shard, complete) in self._read_shards(missing, groups, fingerprints).items():
@@ -243,7 +276,7 @@ class RegistryLoader:
     def build(self, name: str, on: Optional[Set[str]] = None) -> R.Artifact:
         """`on`: only its versions on these commits (each version is built from the tags on
         its commit alone, so those are the versions a whole build would have there)."""
-        shard = self.cache.shards.get(name)
+        shard = self._own.get(name) if self.only is not None else self.cache.shards.get(name)
         entries = shard.entries if shard else []
         if on is not None:
             entries = [e for e in entries if R.entry_commit(e) in on]

@@ -25,10 +25,11 @@ def complete_artifacts(ctx: click.Context, param, incomplete: str):
 
 def complete_versions(ctx: click.Context, param, incomplete: str):
     """The versions of the artifact named on the line."""
-    from git_gto.completion_protocol import typed_argument
-    from git_gto.completion_values import version_words
+    from git_gto.completion_protocol import TYPED
+    from git_gto.completion_values import typed_argument, version_words
 
-    name = ctx.params.get("name") or typed_argument(ctx.command.params)
+    takes_value = {opt for p in ctx.command.params if isinstance(p, click.Option) and not p.is_flag for opt in p.opts}
+    name = ctx.params.get("name") or typed_argument(TYPED, takes_value)
     return version_words(_repo_of(ctx), name, incomplete)
 
 

@@ -89,16 +89,17 @@ def _names(value: Any, where: str) -> List[str]:
 @dataclass(frozen=True)
 class Signers:
     """An allowed-signers file (git's gpg.ssh.allowedSignersFile format); a line whose key
-    type is `openpgp` names an OpenPGP key by its fingerprint instead."""
+    type is `openpgp` (or `x509`) names an OpenPGP key (an X.509 certificate) by its
+    fingerprint instead."""
 
-    openpgp: Dict[str, Tuple[str, ...]]  # fingerprint (upper case) -> principals
+    fingerprints: Dict[Tuple[str, str], Tuple[str, ...]]  # (format, fingerprint upper case) -> principals
     ssh_text: bytes  # the SSH lines, for ssh-keygen
 
     def principals(self, fmt: str, key: str, ssh_principals: Sequence[str]) -> Set[str]:
         """Who holds the key that made a good signature."""
-        if fmt == "openpgp":
-            return set(self.openpgp.get(key.upper(), ()))
-        return set(ssh_principals)
+        if fmt == "ssh":
+            return set(ssh_principals)
+        return set(self.fingerprints.get((fmt, key.upper()), ()))
 
 
 _FINGERPRINT = re.compile(r"[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}")
@@ -106,23 +107,23 @@ _FINGERPRINT = re.compile(r"[0-9A-Fa-f]{40}|[0-9A-Fa-f]{64}")
 
 def parse_signers(text: bytes, where: str) -> Signers:
     """Read an allowed-signers file; a malformed OpenPGP line is an error naming its line."""
-    openpgp: Dict[str, Tuple[str, ...]] = {}
+    fingerprints: Dict[Tuple[str, str], Tuple[str, ...]] = {}
     ssh: List[bytes] = []
     for number, line in enumerate(text.splitlines(), 1):
         words = line.decode("utf-8", "replace").split()
         if not words or words[0].startswith("#"):
             continue
-        if len(words) >= 2 and words[1] == "openpgp":
+        if len(words) >= 2 and words[1] in ("openpgp", "x509"):
             if len(words) < 3 or not _FINGERPRINT.fullmatch(words[2]):
                 raise ConfigError(f"Wrong allowed-signers file '{where}' (line {number}): expected "
-                                  "'PRINCIPALS openpgp FINGERPRINT'")
-            openpgp[words[2].upper()] = tuple(words[0].split(","))
+                                  f"'PRINCIPALS {words[1]} FINGERPRINT'")
+            fingerprints[words[1], words[2].upper()] = tuple(words[0].split(","))
         elif len(words) < 3:
             raise ConfigError(f"Wrong allowed-signers file '{where}' (line {number}): expected "
                               "'PRINCIPALS [OPTIONS] KEYTYPE KEY' (see ssh-keygen(1), ALLOWED SIGNERS)")
         else:
             ssh.append(line)
-    return Signers(openpgp, b"\n".join(ssh) + b"\n" if ssh else b"")
+    return Signers(fingerprints, b"\n".join(ssh) + b"\n" if ssh else b"")
 
 
 # -- the rules ----------------------------------------------------------------------------------

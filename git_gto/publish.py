@@ -147,10 +147,12 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
                       "try again.", said, reasons)
 
 
-# what git says when the push never reached the remote (nothing can have been applied)
+# what git says when the push never reached the remote, or stopped before sending it any
+# ref (a capability it lacks: --atomic); nothing can have been applied
 _NO_CONNECTION = ("Could not read from remote repository", "does not appear to be a git repository",
                   "unable to access", "Could not resolve host", "Connection refused",
-                  "No such file or directory", "Permission denied (publickey")
+                  "No such file or directory", "Permission denied (publickey",
+                  "the receiving end does not support")
 
 
 def _never_connected(stderr: str) -> bool:

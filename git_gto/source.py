@@ -23,6 +23,9 @@ class TagSource(Protocol):
     def tag_refs(self) -> Dict[str, str]:
         """Tag name -> object id."""
 
+    def tags_under(self, prefix: str) -> Dict[str, str]:
+        """The tag refs whose names begin with `prefix`."""
+
     def read_tag_objects(self, refs: Iterable[Tuple[str, str]]) -> Dict[str, Optional[TagObject]]:
         """Tag name -> parsed tag object (None: not an annotated tag, or missing)."""
 
@@ -80,6 +83,9 @@ class PushedSource:
 
     def tag_refs(self) -> Dict[str, str]:
         return self._updated("refs/tags/", self.repo.tag_refs())
+
+    def tags_under(self, prefix: str) -> Dict[str, str]:
+        return {name: sha for name, sha in self.tag_refs().items() if name.startswith(prefix)}
 
     def branches(self) -> Dict[str, str]:
         return self._updated("refs/heads/", self.repo.branches())

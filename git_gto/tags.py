@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, NamedTuple, Optional
 
@@ -152,8 +151,7 @@ def next_counter(name: str, tag_names: Iterable[str]) -> int:
     return highest + 1
 
 
-@dataclass(frozen=True)
-class Shortcut:
+class Shortcut(NamedTuple):
     """`NAME@latest`, `NAME@greatest`, `NAME@vX.Y.Z` or `NAME#STAGE` (or a bare name)."""
 
     name: str

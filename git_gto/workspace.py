@@ -33,15 +33,18 @@ class Workspace:
     artifacts.yaml annotates the registry (loader.HEAD, BRANCHES or COMMITS). For a URL:
     `artifact` names the one artifact a read needs (only its tags are brought up to date),
     `write` holds the mirror for the whole command, `worktree` makes a temporary clone with a
-    work tree instead (to commit artifacts.yaml). `author` and `author_email` name the tagger
-    of the tags written, in place of git's identity (the API's parameters)."""
+    work tree instead (to commit artifacts.yaml). `only`: the registry of a local repository
+    is read for that artifact alone (a write that needs no other). `author` and
+    `author_email` name the tagger of the tags written, in place of git's identity (the
+    API's parameters)."""
 
     def __init__(self, repo: str = ".", scope: str = "head", artifact: Optional[str] = None,
-                 write: bool = False, worktree: bool = False, author: Optional[str] = None,
-                 author_email: Optional[str] = None):
+                 write: bool = False, worktree: bool = False, only: Optional[str] = None,
+                 author: Optional[str] = None, author_email: Optional[str] = None):
         self.remote_url: Optional[str] = None
         self.author = (author, author_email)
         self.scope = scope
+        self.only = only
         self._tmp: Optional[str] = None
         self._mirror: Optional["Mirror"] = None
         self._signals: Dict[int, Any] = {}
@@ -145,7 +148,8 @@ class Workspace:
             from git_gto.loader import RegistryLoader
 
             cache = RegistryCache(self.repo.commondir, enabled())
-            self._loader = RegistryLoader(self.repo, cache, self.config.index, self.scope)
+            only = self.only if self.remote_url is None else None  # a mirror may lack the trees
+            self._loader = RegistryLoader(self.repo, cache, self.config.index, self.scope, only)
         return self._loader
 
     @property

@@ -479,3 +479,82 @@ def test_status_shows_what_differs(repo, gto, served, tmp_path):
     refused(gto("status", "nosuch"), 1, "error: cannot read the tags of 'nosuch': ")
     refused(gto("status", "--", "--upload-pack=x"), 1, "error: '--upload-pack=x' is not a remote name or URL: it begins with '-'")
 
+
+
+# -- a remote without --atomic ---------------------------------------------------------------
+
+NO_ATOMIC = "the receiving end does not support --atomic push"
+
+
+def _no_atomic_origin(repo, served, tmp_path, transport: str) -> Path:
+    """`origin`, served over `transport`, a bare repository that refuses atomic pushes
+    (receive.advertiseAtomic false: git's receive-pack does not offer the capability)."""
+    repo.commit("first")
+    bare = tmp_path / "r.git"
+    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    git("config", "receive.advertiseAtomic", "false", cwd=bare)
+    urls = served(bare)
+    repo.git("remote", "add", "origin", urls[transport])
+    return Path(urls["file"][len("file://"):])
+
+
+def _refused_by_git(result, message: str, git_said: str) -> None:
+    """Exit 1; git's own lines first (`git_said` among them), then our one line, `message`."""
+    lines = result.stderr.splitlines()
+    assert result.exit_code == 1 and lines and lines[-1] == message, result.stderr
+    assert f"fatal: {git_said}" in lines[:-1], result.stderr
+    assert "Traceback" not in result.stderr and "internal error" not in result.stderr
+
+
+def _local_tags(repo) -> Dict[str, str]:
+    out = repo.git("for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/tags")
+    return dict(line.split(" ") for line in out.splitlines())
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_change_of_several_tags_is_refused_whole_by_a_remote_without_atomic_push(
+        repo, gto, served, tmp_path, transport):
+    """Several tags go in one atomic push or not at all: git's reason is the error, the
+    local tags are as before (created ones removed, deleted ones back), the remote unchanged."""
+    bare = _no_atomic_origin(repo, served, tmp_path, transport)
+    failed = f"error: git push to 'origin' failed: {NO_ATOMIC}; nothing was changed locally either."
+    result = gto("assign", "m", "--stage", "prod", "--push")  # registers too: two tags
+    _refused_by_git(result, failed, NO_ATOMIC)
+    assert _local_tags(repo) == {} and tags_of(bare) == {}
+    # the tags of an artifact, pushed one by one, then deleted together
+    ok(gto("register", "m", "--push"))
+    ok(gto("assign", "m", "--stage", "prod", "--push", "--version", "v0.0.1"))
+    before = _local_tags(repo)
+    assert sorted(before) == ["m#prod#1", "m@v0.0.1"] and tags_of(bare) == before
+    _refused_by_git(gto("deprecate", "m", "--delete", "--push"), failed, NO_ATOMIC)
+    assert _local_tags(repo) == before and tags_of(bare) == before
+    repo.fsck()
+    git("fsck", "--strict", "--no-progress", cwd=bare)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+def test_a_change_of_one_tag_is_pushed_without_atomic(repo, gto, served, tmp_path, transport):
+    """One ref needs no transaction: a single tag reaches a remote without --atomic."""
+    bare = _no_atomic_origin(repo, served, tmp_path, transport)
+    result = ok(gto("register", "m", "--push"))
+    assert "Pushed m@v0.0.1 to origin" in result.stderr.splitlines()
+    assert tags_of(bare) == _local_tags(repo) == {"m@v0.0.1": _local_tags(repo)["m@v0.0.1"]}
+    result = ok(gto("deprecate", "m", "v0.0.1", "--delete", "--push"))
+    assert "Deleted m@v0.0.1 on origin" in result.stderr.splitlines()
+    assert tags_of(bare) == _local_tags(repo) == {}
+
+
+def test_a_remote_registry_without_atomic_push_refuses_a_change_of_several_tags(repo, gto, served, tmp_path):
+    """-r URL: the same refusal, in one line after git's, and the mirror keeps no tag of it."""
+    repo.commit("first")
+    bare = tmp_path / "r.git"
+    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    git("config", "receive.advertiseAtomic", "false", cwd=bare)
+    urls = served(bare)
+    result = gto("assign", "m", "--stage", "prod", "-r", urls["http"], cwd=tmp_path)
+    _refused_by_git(result, f"error: git push to '{urls['http']}' failed: {NO_ATOMIC}; nothing was changed "
+                            "locally either.", NO_ATOMIC)
+    assert tags_of(Path(urls["file"][len("file://"):])) == {}
+    assert [tags_of(m) for m in mirrors(home())] == [{}]
+    result = ok(gto("register", "m", "-r", urls["http"], cwd=tmp_path))
+    assert f"Pushed m@v0.0.1 to {urls['http']}" in result.stderr.splitlines()

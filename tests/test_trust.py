@@ -16,6 +16,7 @@ from conftest import needs, ok, refused
 
 NO_GPG = shutil.which("gpg") is None
 NO_SSH = shutil.which("ssh-keygen") is None
+NO_GPGSM = shutil.which("gpgsm") is None
 ZERO = "0" * 40
 
 
@@ -43,6 +44,56 @@ def keys(tmp_path_factory):
 def gnupg(keys, monkeypatch):
     monkeypatch.setenv("GNUPGHOME", str(keys["gnupg"]))
     return keys
+
+
+X509_PARAMS = """Key-Type: RSA
+Key-Length: 2048
+Key-Usage: sign
+Name-DN: CN={name},O=git-gto tests
+Name-Email: {who}@example.com
+Serial: random
+Not-Before: 2020-01-01
+Not-After: 2099-01-01
+%commit
+"""
+
+
+@pytest.fixture(scope="module")
+def x509(tmp_path_factory):
+    """Self-signed X.509 certificates made with gpgsm for alice and mallory, both trusted as
+    roots (as a company CA would be) in one GNUPGHOME; and a verifier's GNUPGHOME that holds
+    alice's certificate without trusting it."""
+    assert not NO_GPGSM, "gpgsm is needed for gpg.format=x509: `bash .ci/setup` installs it"
+    home = tmp_path_factory.mktemp("x509") / "gnupg"
+    home.mkdir(mode=0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    (home / "gpg-agent.conf").write_text("allow-loopback-pinentry\n")
+    fingerprints = {}
+    for who in ("alice", "mallory"):
+        params = home / f"{who}.params"
+        params.write_text(X509_PARAMS.format(name=who.title(), who=who))
+        cert = subprocess.run(["gpgsm", "--batch", "--pinentry-mode", "loopback", "--passphrase", "",
+                               "--gen-key", str(params)], env=env, check=True, capture_output=True).stdout
+        subprocess.run(["gpgsm", "--batch", "--import"], input=cert, env=env, check=True, capture_output=True)
+        listed = subprocess.run(["gpgsm", "--with-colons", "--list-keys", f"{who}@example.com"], env=env,
+                                check=True, capture_output=True, text=True).stdout
+        fingerprints[who] = next(l.split(":")[9] for l in listed.splitlines() if l.startswith("fpr:"))
+        if who == "alice":
+            untrusting = home.parent / "untrusting"
+            untrusting.mkdir(mode=0o700)
+            subprocess.run(["gpgsm", "--batch", "--import"], input=cert, check=True, capture_output=True,
+                           env={**os.environ, "GNUPGHOME": str(untrusting)})
+    (home / "trustlist.txt").write_text("".join(f"{fpr} S relax\n" for fpr in fingerprints.values()))
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], env=env, check=False)  # it reads trustlist.txt anew
+    yield {"gnupg": home, "untrusting": untrusting, "fpr": fingerprints}
+    for gnupghome in (home, untrusting):
+        subprocess.run(["gpgconf", "--kill", "all"], env={**os.environ, "GNUPGHOME": str(gnupghome)}, check=False)
+
+
+def use_x509(repo, monkeypatch, x509, who: str) -> None:
+    monkeypatch.setenv("GNUPGHOME", str(x509["gnupg"]))
+    repo.git("config", "gpg.format", "x509")
+    repo.git("config", "user.signingKey", f"{who}@example.com")
 
 
 def ssh_line(keys, who: str, principal: str) -> str:
@@ -152,8 +203,66 @@ def test_ssh_signing_without_a_key_and_unknown_format(repo, gto):
     repo.git("config", "gpg.format", "ssh")
     before = repo.tags()
     refused(gto("register", "m", "--sign"), 1, "user.signingKey is not set", repo, before)
-    repo.git("config", "gpg.format", "x509")
-    refused(gto("register", "m", "--sign"), 1, "gpg.format 'x509' is not supported", repo, before)
+    repo.git("config", "gpg.format", "x.509")
+    refused(gto("register", "m", "--sign"), 1,
+            "cannot sign: gpg.format 'x.509' is not supported (openpgp, x509 or ssh)", repo, before)
+
+
+@needs(NO_GPGSM, "gpgsm is needed")
+def test_x509_signed_tag_has_git_tag_s_layout_and_verifies_both_ways(repo, gto, x509, monkeypatch):
+    head = repo.commit("one")
+    use_x509(repo, monkeypatch, x509, "alice")
+    ok(gto("register", "m", "--sign"))
+    repo.git("tag", "-s", "-m", "Registering artifact m version v0.0.1", "by-git", head)
+    ours, theirs = repo.git("cat-file", "-p", "m@v0.0.1"), repo.git("cat-file", "-p", "by-git")
+    split = lambda text: text.split("-----BEGIN SIGNED MESSAGE-----")
+    assert len(split(ours)) == 2 and split(ours)[0].replace("tag m@v0.0.1", "tag by-git") == split(theirs)[0]
+    repo.git("verify-tag", "m@v0.0.1")  # git accepts ours
+    repo.fsck()
+    for tag in ("m@v0.0.1", "by-git"):  # and we accept git's
+        data = json.loads(ok(gto("check-ref", "m@v0.0.1", "--verify", "--json")).stdout)
+        assert data["verified"] is True and data["signing_key"] == x509["fpr"]["alice"], tag
+    assert "Good x509 signature by /CN=Alice/O=git-gto tests" in ok(gto("check-ref", "m@v0.0.1", "--verify")).stderr
+
+
+@needs(NO_GPGSM, "gpgsm is needed")
+def test_x509_untrusted_certificate_and_tampered_tag_do_not_verify(repo, gto, x509, monkeypatch):
+    repo.commit("one")
+    use_x509(repo, monkeypatch, x509, "alice")
+    ok(gto("register", "m", "--sign"))
+    ok(gto("assign", "m", "--stage", "dev", "--sign"))
+    monkeypatch.setenv("GNUPGHOME", str(x509["untrusting"]))  # a verifier who does not trust alice's root
+    refused(gto("check-ref", "m@v0.0.1", "--verify"), 1,
+            "tag 'm@v0.0.1' does not verify: the certificate is not valid: gpgsm: invalid certification chain")
+    monkeypatch.setenv("GNUPGHOME", str(x509["gnupg"]))
+    raw = subprocess.run(["git", "cat-file", "tag", "m#dev#1"], cwd=repo.path, capture_output=True, check=True).stdout
+    sha = subprocess.run(["git", "hash-object", "-t", "tag", "-w", "--stdin", "--literally"], cwd=repo.path,
+                         input=raw.replace(b"Assigning", b"Assignin9"), capture_output=True, check=True).stdout
+    repo.git("update-ref", "refs/tags/m#dev#1", sha.decode().strip())
+    refused(gto("check-ref", "m#dev#1", "--verify"), 1, "tag 'm#dev#1' does not verify: bad signature")
+    monkeypatch.setenv("GNUPGHOME", str(repo.path / ".nokeys"))
+    (repo.path / ".nokeys").mkdir(mode=0o700)
+    refused(gto("check-ref", "m@v0.0.1", "--verify"), 1, "no certificate for the signing key in the keybox")
+
+
+@needs(NO_GPGSM, "gpgsm is needed")
+def test_protected_stage_with_x509_fingerprints(repo, gto, x509, keys, monkeypatch):
+    signers = f"alice@example.com x509 {x509['fpr']['alice']}\n"
+    commit_policy(repo, keys, signers=signers)
+    ok(gto("register", "m"))
+    use_x509(repo, monkeypatch, x509, "alice")
+    ok(gto("assign", "m", "--version", "v0.0.1", "--stage", "dev", "--sign"))
+    ok(gto("assign", "m", "--version", "v0.0.1", "--stage", "staging", "--sign"))
+    before = repo.tags()
+    use_x509(repo, monkeypatch, x509, "mallory")  # signed, but not by a listed certificate
+    refused(gto("assign", "m", "--version", "v0.0.1", "--stage", "prod", "--sign"), 1,
+            "stage 'prod' may be signed only by alice@example.com", repo, before)
+    use_x509(repo, monkeypatch, x509, "alice")
+    ok(gto("assign", "m", "--version", "v0.0.1", "--stage", "prod", "--sign"))
+    ok(gto("doctor"))
+    commit_policy(repo, keys, signers="alice@example.com x509 not-a-fingerprint\n")
+    refused(gto("assign", "m", "--version", "v0.0.1", "--stage", "prod", "--sign", "--force"), 1,
+            "Wrong allowed-signers file '.gto-signers on HEAD' (line 1): expected 'PRINCIPALS x509 FINGERPRINT'")
 
 
 @needs(NO_GPG, "gpg is needed")

@@ -862,6 +862,45 @@ def test_delete_works_on_packed_refs(repo, gto, history):
     repo.fsck()
 
 
+def test_delete_reads_that_artifact_alone_as_the_whole_registry_would(repo, gto):
+    """deprecate NAME --delete reads only NAME's tags (its range of packed-refs, its loose
+    refs in their folder): a namespaced artifact with packed and loose tags, next to
+    artifacts whose names begin the same, loses exactly its own tags; one that only
+    artifacts.yaml names has no tag to delete; the cache others read is left whole."""
+    repo.commit("one", files={"artifacts.yaml": "only-annotated:\n  type: model\n"})
+    for name in ("path/to:model", "path/to:model2", "path/to:mode", "path:model"):
+        ok(gto("register", name))
+        ok(gto("assign", name, "--stage", "prod"))
+    ok(gto("show"))  # a warm cache of every artifact
+    repo.git("pack-refs", "--all")
+    repo.commit("two")
+    ok(gto("register", "path/to:model"))  # loose, in refs/tags/path/
+    ok(gto("assign", "path/to:model", "--stage", "dev"))
+    shown = ok(gto("show", "--json")).stdout
+    result = ok(gto("deprecate", "path/to:model", "--delete"))
+    assert [line for line in result.stderr.splitlines() if line.startswith("Deleted")] == [
+        f"Deleted git tag '{t}'" for t in
+        ("path/to=model@v0.0.1", "path/to=model#prod#1", "path/to=model@v0.0.2", "path/to=model#dev#2")]
+    assert [t for t in repo.tags() if t.startswith("path/to=model@") or t.startswith("path/to=model#")] == []
+    assert len(repo.tags()) == 6
+    others = {k: v for k, v in json.loads(shown).items() if k != "path/to:model"}
+    for row in others.values():
+        del row["stage"]["dev"]  # the stage only path/to:model had
+    assert json.loads(ok(gto("show", "--json")).stdout) == others
+    assert "Deleted" not in ok(gto("deprecate", "only-annotated", "--delete")).stderr
+    refused(gto("deprecate", "path/to", "--delete"), 1, "Cannot find artifact 'path/to'", repo, repo.tags())
+    repo.fsck()
+
+
+def test_a_change_that_changes_nothing_gives_no_push_hint(repo, gto):
+    """With a remote, deleting the tags of an artifact that has none says nothing of pushing."""
+    repo.commit("one", files={"artifacts.yaml": "only-annotated:\n  type: model\n"})
+    assert repo.git("remote") == "origin"  # the fixture's repository has one
+    result = ok(gto("deprecate", "only-annotated", "--delete"))
+    assert "push" not in result.stderr and result.stdout == "", result.stderr
+    assert "git push origin" in ok(gto("register", "only-annotated")).stderr
+
+
 @pytest.mark.parametrize("args, message, hint_line", [
     (["m", "v0.0.1"], "Version 'v0.0.1' of 'm' was deregistered already", hint("m@v0.0.1", "m@v0.0.1!", delete=True)),
     (["m"], "Artifact 'm' was deprecated already", hint("m@v0.0.1", "m@deprecated", delete=True)),

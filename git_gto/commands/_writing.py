@@ -41,9 +41,9 @@ def apply_and_report(ws, plan, push: bool, remote: Optional[str] = None,
         if deleted:
             output.message(f"Deleted {', '.join(deleted)} on {where}")
         return
-    upstream = publish.push_remote(ws, remote)
+    upstream = publish.push_remote(ws, remote) if names or deleted else None
     if upstream is None:
-        return  # no remote: nothing to push to
+        return  # nothing changed, or no remote: nothing to push
     output.message("To push the changes upstream, run:")
     if names:
         output.message(f"    git push {upstream} {' '.join(shlex.quote(t) for t in names)}")

@@ -37,7 +37,7 @@ def command(repo, name, version, stage, ref, message, simple, force, delete, pus
     common = dict(message=message, simple=simple, force=force, delete=delete)
     if ref is not None and version is not None:
         raise UsageError("--ref goes with NAME alone")
-    with Workspace(repo, write=True) as ws:
+    with Workspace(repo, write=True, only=name if delete else None) as ws:  # --delete: that artifact alone
         def plan():
             if stage is not None:
                 return changes.plan_unassign(ws, name, version, stage, **common)

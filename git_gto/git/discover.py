@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import NamedTuple, Optional, Tuple
 
 from git_gto.errors import NotARepository
 
 
-@dataclass(frozen=True)
-class Location:
+class Location(NamedTuple):
     """Where a repository lives. `from_environment`: found through GIT_DIR or with
     GIT_WORK_TREE, so the git we run inherits the user's GIT_* variables (and runs in the
     user's directory); otherwise they are cleared for it."""

@@ -3,11 +3,10 @@ and created or deleted in one step under git's locks (`update_tags`)."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import time
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.files import UnsafeFile, read_regular
@@ -36,6 +35,7 @@ class RefSnapshot:
         self._loose_files: Optional[List[str]] = None
         self._loose_digest = b""
         self._tags: Optional[Dict[str, str]] = None
+        self._under: Dict[str, Dict[str, str]] = {}  # tags_under's answers, by prefix
 
     def packed_bytes(self) -> bytes:
         if self._packed_raw is None:
@@ -86,6 +86,8 @@ class RefSnapshot:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append((entry.path, f"{prefix}{entry.name}/"))
                     elif not entry.name.endswith(".lock"):
+                        import hashlib  # (not at start-up: a TAB in a packed repository needs none)
+
                         st = entry.stat(follow_symlinks=False)
                         name = prefix + entry.name
                         names.append(name)
@@ -99,6 +101,8 @@ class RefSnapshot:
     def fingerprint(self) -> bytes:
         """Changes whenever any tag is added, moved or deleted (and, harmlessly, when other
         packed refs change)."""
+        import hashlib
+
         self.loose_tag_files()
         return hashlib.sha1(self.packed_bytes() + b"\0" + self._loose_digest).digest()
 
@@ -120,6 +124,81 @@ class RefSnapshot:
                     refs[name] = content[:40].decode("ascii")
             self._tags = refs
         return self._tags
+
+    def tag_ids(self, names: Sequence[str]) -> Dict[str, str]:
+        """The object ids of these tags (those that exist), as `tags` would give them, without
+        a table of every tag: each loose ref file is read, and packed-refs searched by
+        bisection."""
+        if self._tags is not None:
+            return {n: self._tags[n] for n in names if n in self._tags}
+        out: Dict[str, str] = {}
+        rest = []
+        for name in names:  # those of a prefix already read are known, as is their absence
+            under = next((found for prefix, found in self._under.items() if name.startswith(prefix)), None)
+            if under is None:
+                rest.append(name)
+            elif name in under:
+                out[name] = under[name]
+        root = os.path.join(self.commondir, "refs", "tags")
+        packed = self._packed
+        text = None if packed is not None or not rest else Packed(self.packed_bytes())
+        if text is not None:
+            text.find_all([_ref(name) for name in rest])
+        for name in rest:
+            try:  # a symbolic link, FIFO or other odd file is not a tag
+                content = read_regular(os.path.join(root, name), LOOSE_REF_LIMIT)
+            except (UnsafeFile, OSError):
+                content = None
+            if content and len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
+                out[name] = content[:40].decode("ascii")
+                continue
+            ref = _ref(name)
+            sha = packed.get(ref) if packed is not None else text.id_of(ref) if text is not None else None
+            if sha is not None:
+                out[name] = sha.decode("ascii")
+        return out
+
+    def tags_under(self, prefix: str) -> Dict[str, str]:
+        """Tag name -> object id of the tags whose names begin with `prefix`, as `tags` would
+        give them, without a table of every tag: their range of the sorted packed-refs, and
+        the loose ref files of the prefix's folder."""
+        if self._tags is not None:
+            return {n: sha for n, sha in self._tags.items() if n.startswith(prefix)}
+        out: Dict[str, str] = {}
+        if self._packed is not None:
+            wanted = _ref(prefix)
+            out = {n[10:].decode("utf-8", "surrogateescape"): sha.decode("ascii")
+                   for n, sha in self._packed.items() if n.startswith(wanted)}
+        else:
+            packed = Packed(self.packed_bytes())
+            for ref, sha in packed.records_under(_ref(prefix)):
+                out[ref[10:].decode("utf-8", "surrogateescape")] = sha.decode("ascii")
+        folder, _, start = prefix.rpartition("/")
+        root = os.path.join(self.commondir, "refs", "tags")
+        try:
+            entries = list(os.scandir(os.path.join(root, *folder.split("/")) if folder else root))
+        except (FileNotFoundError, NotADirectoryError):
+            entries = []
+        pending = [(entry, f"{folder}/" if folder else "") for entry in entries if entry.name.startswith(start)]
+        while pending:
+            entry, parent = pending.pop()
+            name = parent + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                try:
+                    pending += [(e, f"{name}/") for e in os.scandir(entry.path)]
+                except (FileNotFoundError, NotADirectoryError):
+                    pass
+                continue
+            if entry.name.endswith(".lock"):
+                continue
+            try:  # a symbolic link, FIFO or other odd file is not a tag
+                content = read_regular(entry.path, LOOSE_REF_LIMIT)
+            except (UnsafeFile, OSError):
+                continue
+            if content and len(content) >= 40 and re.match(rb"[0-9a-f]{40}", content):
+                out[name] = content[:40].decode("ascii")
+        self._under[prefix] = out
+        return dict(out)
 
     def tag_names(self) -> List[str]:
         """All tag names, lightweight ones included (loose ref files are not read)."""
@@ -143,6 +222,15 @@ class RefSnapshot:
         for searching with regular expressions (TAB completion) without a loop per tag."""
         packed = b"\n".join(_PACKED_TAG.findall(self.packed_bytes())).decode("utf-8", "surrogateescape")
         return "\n".join([packed, *self.loose_tag_files()])
+
+    def tag_name_parts(self, part: bytes) -> Set[str]:
+        """The first group of the pattern `part`, matched at the start of every tag name that
+        it matches: one scan of packed-refs at C speed, then the loose ref names."""
+        pattern = re.compile(rb" refs/tags/" + part)
+        loose = b"".join(b" refs/tags/" + n.encode("utf-8", "surrogateescape") + b"\n"
+                         for n in self.loose_tag_files())
+        return {p.decode("utf-8", "surrogateescape") for p in {*pattern.findall(self.packed_bytes()),
+                                                               *pattern.findall(loose)}}
 
     def has_tag(self, name: str) -> bool:
         """Is there a tag of that name (the ref file itself, or packed-refs)?"""
@@ -183,6 +271,17 @@ def read_ref(controldir: str, commondir: str, snapshot: RefSnapshot, name: str) 
     return None
 
 
+def branches(controldir: str, commondir: str, snapshot: RefSnapshot) -> Dict[str, str]:
+    """Branch name -> commit: the packed refs (parsed once) and the loose ones, which win."""
+    names = {n[11:].decode("utf-8", "surrogateescape") for n in snapshot.packed() if n[:11] == b"refs/heads/"}
+    root = os.path.join(commondir, "refs", "heads")
+    for directory, _, files in os.walk(root):
+        names.update(os.path.relpath(os.path.join(directory, f), root).replace(os.sep, "/")
+                     for f in files if not f.endswith(".lock"))
+    found = {name: read_ref(controldir, commondir, snapshot, f"refs/heads/{name}") for name in names}
+    return {name: sha for name, sha in found.items() if sha}
+
+
 class TagLocked(GtoError):
     """One of git's locks on a tag (or on packed-refs) is held by someone else."""
 
@@ -208,6 +307,7 @@ def update_tags(commondir: str, lock: "WriteLock", create: Sequence[Tuple[str, s
         packed_path = os.path.join(commondir, "packed-refs")
         _lock_path(lock, packed_path + ".lock", "packed-refs", held, wait=1.0)
         packed = Packed(_read_packed(packed_path))
+        packed.find_all([_ref(n) for n in names])
         for name, _, _ in create:
             ref = _ref(name)
             if packed.has(ref) or os.path.lexists(os.path.join(tags_dir, *name.split("/"))):
@@ -308,13 +408,14 @@ class Packed:
     def __init__(self, text: bytes):
         if not text:
             text = _HEADER
-        first = text.split(b"\n", 1)[0]
+        first = text[:text.find(b"\n")]  # (not split: that would copy the rest of the file)
         if not first.startswith(b"# pack-refs with:") or b" sorted " not in first + b" ":
             text = _sorted(text)
         if not text.endswith(b"\n"):
             text += b"\n"
         self.text = text
         self.start = text.find(b"\n") + 1 if text.startswith(b"#") else 0
+        self._found: Dict[bytes, Tuple[int, int, bool]] = {}
 
     def _record_start(self, lo: int, pos: int) -> int:
         """The start of the record holding offset `pos` (not before `lo`)."""
@@ -334,8 +435,32 @@ class Packed:
         return name, end
 
     def find(self, ref: bytes) -> Tuple[int, int, bool]:
-        """(start, end, found): where the record of `ref` is, or would go."""
-        lo, hi = self.start, len(self.text)
+        """(start, end, found): where the record of `ref` is, or would go (each ref searched
+        once: the text never changes)."""
+        found = self._found.get(ref)
+        if found is None:
+            found = self._found[ref] = self._search(ref, self.start)
+        return found
+
+    def find_all(self, refs: Sequence[bytes]) -> None:
+        """Find many refs in one forward pass, in order, each searched from where the one
+        before it is: neighbours (the tags of one artifact) cost a step each."""
+        lo = self.start
+        for ref in sorted(set(refs)):
+            found = self._found.get(ref)
+            if found is None:
+                name, end = self._record_end(lo) if lo < len(self.text) else (None, lo)
+                if name == ref:
+                    found = (lo, end, True)
+                elif name is None or name > ref:
+                    found = (lo, lo, False)
+                else:
+                    found = self._search(ref, lo)
+                self._found[ref] = found
+            lo = found[1]
+
+    def _search(self, ref: bytes, lo: int) -> Tuple[int, int, bool]:
+        hi = len(self.text)
         while lo < hi:
             start = self._record_start(lo, (lo + hi) // 2)
             name, end = self._record_end(start)
@@ -352,6 +477,21 @@ class Packed:
     def has(self, ref: bytes) -> bool:
         return self.find(ref)[2]
 
+    def records_under(self, prefix: bytes) -> Iterator[Tuple[bytes, bytes]]:
+        """(ref, object id) of the refs whose names begin with `prefix`, in order."""
+        at = self.find(prefix)[0]
+        while at < len(self.text):
+            name, end = self._record_end(at)
+            if not name.startswith(prefix):
+                return
+            yield name, self.text[at:at + 40]
+            at = end
+
+    def id_of(self, ref: bytes) -> Optional[bytes]:
+        """The object id `ref` has here (None: not packed)."""
+        start, _, found = self.find(ref)
+        return self.text[start:start + 40] if found else None
+
     def has_below(self, prefix: bytes) -> bool:
         start = self.find(prefix)[0]
         return start < len(self.text) and self._record_end(start)[0].startswith(prefix)
@@ -359,14 +499,15 @@ class Packed:
     def edit(self, changes: Dict[bytes, Optional[bytes]]) -> bytes:
         """The text with each ref's record replaced (None: removed; new ones inserted)."""
         spans = sorted((self.find(ref)[:2], ref, record) for ref, record in changes.items())
-        out = []
+        text = memoryview(self.text)  # slices without copies: the text is copied once, by join
+        out: List[Union[bytes, memoryview]] = []
         at = 0
         for (start, end), _, record in spans:
-            out.append(self.text[at:start])
+            out.append(text[at:start])
             if record:
                 out.append(record)
             at = end
-        out.append(self.text[at:])
+        out.append(text[at:])
         return b"".join(out)
 
 

@@ -84,6 +84,14 @@ class GitRepo:
     def tag_refs(self) -> Dict[str, str]:
         return self._refs.tags()
 
+    def tags_under(self, prefix: str) -> Dict[str, str]:
+        """Tag name -> object id of the tags whose names begin with `prefix` (no others read)."""
+        return self._refs.tags_under(prefix)
+
+    def tag_ids(self, names: Iterable[str]) -> Dict[str, str]:
+        """Tag name -> object id for these names (the ones that exist), read on their own."""
+        return self._refs.tag_ids(list(names))
+
     def tag_names(self) -> List[str]:
         return self._refs.tag_names()
 
@@ -117,13 +125,7 @@ class GitRepo:
 
     def branches(self) -> Dict[str, str]:
         """Branch name -> commit: the packed refs (parsed once) and the loose ones, which win."""
-        names = {n[11:].decode("utf-8", "surrogateescape") for n in self._refs.packed() if n[:11] == b"refs/heads/"}
-        root = os.path.join(self.commondir, "refs", "heads")
-        for directory, _, files in os.walk(root):
-            names.update(os.path.relpath(os.path.join(directory, f), root).replace(os.sep, "/")
-                         for f in files if not f.endswith(".lock"))
-        found = {name: self.read_ref(f"refs/heads/{name}") for name in names}
-        return {name: sha for name, sha in found.items() if sha}
+        return R.branches(self.controldir, self.commondir, self._refs)
 
     def git_config(self, pattern: str) -> Dict[str, str]:
         """The settings whose (lower-case) name matches the extended regular expression

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-from typing import Dict, Mapping, Optional
+from typing import Dict, Optional
 
 from git_gto.errors import GtoError
 from git_gto.git.discover import Location
@@ -30,9 +30,7 @@ class GitFailed(GtoError):
         self.returncode = returncode
 
 
-def environment(location: Optional[Location], extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
-    """The environment git runs in: ours, the repository variables as the policy says, and
-    `extra` on top (for that one run: our own environment never changes)."""
+def environment(location: Optional[Location]) -> Dict[str, str]:
     env = dict(os.environ)
     if location is None or not location.from_environment:
         for var in REPOSITORY_VARIABLES:
@@ -41,20 +39,19 @@ def environment(location: Optional[Location], extra: Optional[Mapping[str, str]]
         env["GIT_DIR"] = location.controldir
         if location.worktree:
             env["GIT_WORK_TREE"] = location.worktree
-    env.update(extra or {})
     return env
 
 
 def git(location: Optional[Location], *args: str, check: bool = True, cwd: Optional[str] = None,
-        input: Optional[str] = None, env: Optional[Mapping[str, str]] = None) -> subprocess.CompletedProcess:
+        input: Optional[str] = None, env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess:
     """Run `git ARGS` for the repository at `location` (None: outside any repository),
-    output captured as text, `input` on its stdin, `env` added to its environment. With
+    output captured as text, `input` on its stdin, `env` added to the environment. With
     `check`, a failure raises GitFailed quoting git."""
     if cwd is None and location is not None:
         cwd = location.worktree or location.controldir  # paths in ARGS are the repository's
     log.info("git %s", " ".join(args))
     result = subprocess.run(
-        ["git", *args], cwd=cwd, env=environment(location, env), input=input,
+        ["git", *args], cwd=cwd, env={**environment(location), **(env or {})}, input=input,
         stdin=None if input is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
     )

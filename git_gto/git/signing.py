@@ -1,6 +1,6 @@
 """Signed tags as git writes and reads them: the tag object's bytes (`git tag -s` layout),
-signing with the program git's configuration names (gpg for openpgp, ssh-keygen for ssh),
-and verifying a signature with the same programs."""
+signing with the program git's configuration names (gpg for openpgp, gpgsm for x509,
+ssh-keygen for ssh), and verifying a signature with the same programs."""
 
 from __future__ import annotations
 
@@ -17,13 +17,14 @@ if TYPE_CHECKING:
     from git_gto.git.discover import Location
 
 ConfigValue = Callable[..., Optional[str]]  # (section, key, subsection=None) -> value
-FORMATS = ("openpgp", "ssh")
+FORMATS = ("openpgp", "x509", "ssh")
+X509_SIGNATURE = b"-----BEGIN SIGNED MESSAGE-----"
 TRUE_WORDS = ("true", "yes", "on", "1")
 
 
 @dataclass(frozen=True)
 class Signer:
-    """How to sign: `format` openpgp or ssh, the program, and user.signingKey."""
+    """How to sign: `format` openpgp, x509 or ssh, the program, and user.signingKey."""
 
     format: str
     program: str
@@ -33,8 +34,9 @@ class Signer:
 @dataclass(frozen=True)
 class Verdict:
     """What a tag's signature says. `good`: it verifies; `key`: the key's fingerprint
-    (OpenPGP primary key, or SSH SHA256:...); `principals`: who the allowed-signers file
-    says holds an SSH key; `uid`: the OpenPGP user id; `reason`: why it does not verify."""
+    (OpenPGP primary key, X.509 certificate's SHA-1, or SSH SHA256:...); `principals`: who the allowed-signers file
+    says holds an SSH key; `uid`: the OpenPGP user id (for x509 the certificate's subject);
+    `reason`: why it does not verify."""
 
     signed: bool
     good: bool = False
@@ -78,16 +80,23 @@ def signer(config_value: ConfigValue, identity: Identity, sign: Optional[bool]) 
         return None
     fmt = (config_value("gpg", "format") or "openpgp").strip().lower()
     if fmt not in FORMATS:
-        raise GtoError(f"cannot sign: gpg.format '{fmt}' is not supported by git-gto (openpgp or ssh)")
+        raise GtoError(f"cannot sign: gpg.format '{fmt}' is not supported (openpgp, x509 or ssh)")
     key = config_value("user", "signingKey") or None
     if fmt == "ssh":
         program = config_value("gpg", "program", "ssh") or "ssh-keygen"
         if not key:
             raise GtoError("cannot sign: user.signingKey is not set (gpg.format=ssh needs the key)")
     else:
-        program = config_value("gpg", "program", "openpgp") or config_value("gpg", "program") or "gpg"
+        program = _gpg_program(config_value, fmt)
         key = key or f"{identity.name} <{identity.email}>"  # as git: the committer's identity
     return Signer(fmt, program, key)
+
+
+def _gpg_program(config_value: ConfigValue, fmt: str) -> str:
+    """The program git runs for an openpgp or x509 signature (gpg.<format>.program)."""
+    if fmt == "x509":
+        return config_value("gpg", "program", "x509") or "gpgsm"
+    return config_value("gpg", "program", "openpgp") or config_value("gpg", "program") or "gpg"
 
 
 def payload(name: str, target: str, identity: Identity, message: str) -> bytes:
@@ -107,7 +116,7 @@ def tag_object(name: str, target: str, identity: Identity, message: str,
 
 
 def sign(by: Signer, data: bytes) -> bytes:
-    """The signature git would append to `data`."""
+    """The signature git would append to `data` (gpg and gpgsm take the same arguments)."""
     if by.format == "ssh":
         return _ssh_sign(by, data)
     result = _run([by.program, "--status-fd=2", "-bsau", by.key or ""], data, "sign")
@@ -140,8 +149,8 @@ def _ssh_sign(by: Signer, data: bytes) -> bytes:
 # -- reading ----------------------------------------------------------------------------------
 
 def verify(raw: bytes, config_value: ConfigValue, allowed_signers: Optional[bytes] = None) -> Verdict:
-    """Does the signature of a tag object (its raw bytes) verify? OpenPGP with the gpg
-    program and keyring git would use; SSH against `allowed_signers` (the file's content),
+    """Does the signature of a tag object (its raw bytes) verify? OpenPGP and X.509 with the
+    program and keyring (keybox) git would use; SSH against `allowed_signers` (the file's content),
     else the file of gpg.ssh.allowedSignersFile."""
     data, signature = split_signature(raw)
     if not signature:
@@ -155,8 +164,8 @@ def verify(raw: bytes, config_value: ConfigValue, allowed_signers: Optional[byte
             return Verdict(True, format="ssh", reason="no allowed-signers file to check an SSH signature "
                            "against (the policy's allowed_signers, or gpg.ssh.allowedSignersFile)")
         return _ssh_verify(program, data, signature, allowed_signers)
-    program = config_value("gpg", "program", "openpgp") or config_value("gpg", "program") or "gpg"
-    return _gpg_verify(program, data, signature)
+    fmt = "x509" if signature.startswith(X509_SIGNATURE) else "openpgp"
+    return _gpg_verify(_gpg_program(config_value, fmt), data, signature, fmt)
 
 
 def _read_allowed(path: str) -> Optional[bytes]:
@@ -167,7 +176,9 @@ def _read_allowed(path: str) -> Optional[bytes]:
         return None
 
 
-def _gpg_verify(program: str, data: bytes, signature: bytes) -> Verdict:
+def _gpg_verify(program: str, data: bytes, signature: bytes, fmt: str) -> Verdict:
+    """gpg's or gpgsm's status lines, read as git reads them; for x509, as git, a certificate
+    chain that is not trusted (gpgsm's exit status) does not verify."""
     with tempfile.NamedTemporaryFile(prefix="git-gto-sig-") as sig:
         sig.write(signature)
         sig.flush()
@@ -179,22 +190,29 @@ def _gpg_verify(program: str, data: bytes, signature: bytes) -> Verdict:
             status.setdefault(word, rest)
     if "VALIDSIG" in status and "GOODSIG" in status:
         fields = status["VALIDSIG"].split()
+        key = fields[9] if len(fields) > 9 else fields[0]  # gpg: the primary key; gpgsm: the certificate
         uid = status["GOODSIG"].partition(" ")[2]
         if "EXPKEYSIG" in status or "REVKEYSIG" in status:
-            return Verdict(True, False, "openpgp", fields[-1], uid=uid, reason="the key has expired or was revoked")
-        return Verdict(True, True, "openpgp", fields[-1], uid=uid)
+            return Verdict(True, False, fmt, key, uid=uid, reason="the key has expired or was revoked")
+        if fmt == "x509" and result.returncode != 0:
+            return Verdict(True, False, fmt, key, uid=uid,
+                           reason=f"the certificate is not valid: {_last_line(result.stderr)}")
+        return Verdict(True, True, fmt, key, uid=uid)
     if "BADSIG" in status:
-        return Verdict(True, False, "openpgp", uid=status["BADSIG"].partition(" ")[2],
+        return Verdict(True, False, fmt, uid=status["BADSIG"].partition(" ")[2],
                        reason="bad signature: the tag was changed after it was signed")
     if "NO_PUBKEY" in status or ("ERRSIG" in status and status["ERRSIG"].split()[5:6] == ["9"]):
         keyid = (status.get("NO_PUBKEY") or status["ERRSIG"]).split()[0]
-        return Verdict(True, False, "openpgp", keyid, reason=f"no public key {keyid} in the keyring",
+        return Verdict(True, False, fmt, keyid, reason=f"no public key {keyid} in the keyring",
+                       unknown_key=True)
+    if status.get("ERROR", "").startswith("verify.findkey"):  # gpgsm: no such certificate
+        return Verdict(True, False, fmt, reason="no certificate for the signing key in the keybox",
                        unknown_key=True)
     for word in ("EXPKEYSIG", "REVKEYSIG"):
         if word in status:
-            return Verdict(True, False, "openpgp", status[word].split()[0],
+            return Verdict(True, False, fmt, status[word].split()[0],
                            reason="the key has expired or was revoked")
-    return Verdict(True, False, "openpgp", reason=f"{program} could not verify it: {_last_line(result.stderr)}")
+    return Verdict(True, False, fmt, reason=f"{program} could not verify it: {_last_line(result.stderr)}")
 
 
 def _ssh_verify(program: str, data: bytes, signature: bytes, allowed: bytes) -> Verdict:
