@@ -62,6 +62,8 @@ def main() -> int:
     ap.add_argument("--rev", default="HEAD~25", help="the commit asked about (default: %(default)s)")
     ap.add_argument("--python", default=sys.executable, help="the Python that has git_gto")
     args = ap.parse_args()
+    if os.sep in args.python:  # the commands run in the repository: a relative path would miss
+        args.python = os.path.abspath(args.python)
     repo = build(args.workdir)
     tags = len(subprocess.run(["git", "tag"], cwd=repo, stdout=subprocess.PIPE, check=True).stdout.splitlines())
     api_call = "import git_gto.api as api; api.show('.')"

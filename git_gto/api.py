@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from typing import (
-    TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union,
+    TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Optional, Sequence, Union,
 )
 
 from git_gto.errors import GtoError, UsageError
@@ -21,6 +21,7 @@ from git_gto.errors import GtoError, UsageError
 if TYPE_CHECKING:
     from git_gto import registry as R
     from git_gto.changes import Change
+    from git_gto.queries import VersionRows
     from git_gto.workspace import Workspace
 
 __all__ = [
@@ -55,11 +56,15 @@ def _record(data: Any) -> Any:
 
 @contextmanager
 def _open(repo: Repo, all_branches: bool = False, all_commits: bool = False, write: bool = False,
-          worktree: bool = False) -> Iterator["Workspace"]:
+          worktree: bool = False, author: Optional[str] = None,
+          author_email: Optional[str] = None) -> Iterator["Workspace"]:
+    """The Workspace of one call; `author` and `author_email` name the tagger of the tags it
+    writes (passed down to `git var`, never put in this process's environment)."""
     from git_gto.loader import scope_of
     from git_gto.workspace import Workspace
 
-    with Workspace(os.fspath(repo), scope_of(all_branches, all_commits), write=write, worktree=worktree) as ws:
+    with Workspace(os.fspath(repo), scope_of(all_branches, all_commits), write=write, worktree=worktree,
+                   author=author, author_email=author_email) as ws:
         yield ws
 
 
@@ -218,10 +223,10 @@ def register(repo: Repo, name: str, ref: str = "HEAD", version: Optional[str] = 
     from git_gto import changes
 
     bumps = [b for b, on in (("major", bump_major), ("minor", bump_minor), ("patch", bump_patch)) if on]
-    with _open(repo, write=True) as ws:
+    with _open(repo, write=True, author=author, author_email=author_email) as ws:
         return _apply(ws, lambda: changes.plan_register(
             ws, name, ref, version=version, message=message, simple=_simple(simple), force=force,
-            bump=bumps[0] if bumps else None, bumps_given=len(bumps)), push, author, author_email)
+            bump=bumps[0] if bumps else None, bumps_given=len(bumps)), push)
 
 
 def assign(repo: Repo, name: str, stage: str, version: Optional[str] = None, ref: Optional[str] = None,
@@ -235,10 +240,10 @@ def assign(repo: Repo, name: str, stage: str, version: Optional[str] = None, ref
     from git_gto import changes
 
     _one_of(version, ref)
-    with _open(repo, write=True) as ws:
+    with _open(repo, write=True, author=author, author_email=author_email) as ws:
         return _apply(ws, lambda: changes.plan_assign(
             ws, name, stage, ref=ref, version=name_version if ref else version, message=message,
-            simple=_simple(simple), force=force, skip_registration=skip_registration), push, author, author_email)
+            simple=_simple(simple), force=force, skip_registration=skip_registration), push)
 
 
 def unassign(repo: Repo, name: str, ref: Optional[str] = None, version: Optional[str] = None,
@@ -252,10 +257,10 @@ def unassign(repo: Repo, name: str, ref: Optional[str] = None, version: Optional
 
     if stage is None:
         raise UsageError("unassign needs a stage")
-    with _open(repo, write=True) as ws:
+    with _open(repo, write=True, author=author, author_email=author_email) as ws:
         return _apply(ws, lambda: changes.plan_unassign(
             ws, name, _version_name(ws, name, version, ref), stage, message=message,
-            simple=_simple(simple), force=force, delete=delete), push, author, author_email)
+            simple=_simple(simple), force=force, delete=delete), push)
 
 
 def deregister(repo: Repo, name: str, ref: Optional[str] = None, version: Optional[str] = None,
@@ -266,10 +271,10 @@ def deregister(repo: Repo, name: str, ref: Optional[str] = None, version: Option
     delete its tags instead and return None."""
     from git_gto import changes
 
-    with _open(repo, write=True) as ws:
+    with _open(repo, write=True, author=author, author_email=author_email) as ws:
         return _apply(ws, lambda: changes.plan_deregister(
             ws, name, _version_name(ws, name, version, ref), message=message, simple=_simple(simple),
-            force=force, delete=delete), push, author, author_email)
+            force=force, delete=delete), push)
 
 
 def deprecate(repo: Repo, name: str, ref: Optional[str] = None, message: Optional[str] = None,
@@ -280,10 +285,10 @@ def deprecate(repo: Repo, name: str, ref: Optional[str] = None, message: Optiona
     delete all its tags instead and return None."""
     from git_gto import changes
 
-    with _open(repo, write=True) as ws:
+    with _open(repo, write=True, author=author, author_email=author_email) as ws:
         return _apply(ws, lambda: changes.plan_deprecate(
             ws, name, ref=ref, message=message, simple=_simple(simple), force=force, delete=delete),
-            push, author, author_email)
+            push)
 
 
 def annotate(repo: Repo, name: str, type: Optional[str] = None, path: Optional[str] = None,
@@ -336,31 +341,12 @@ def _version_name(ws: "Workspace", name: str, version: Optional[str], ref: Optio
     return found.name
 
 
-@contextmanager
-def _tagger(author: Optional[str], author_email: Optional[str]) -> Iterator[None]:
-    """gto's `author`/`author_email`: the tagger's name and email for the tags written."""
-    wanted = {"GIT_COMMITTER_NAME": author, "GIT_COMMITTER_EMAIL": author_email}
-    saved = {k: os.environ.get(k) for k, v in wanted.items() if v is not None}
-    for key in saved:
-        os.environ[key] = wanted[key] or ""
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def _apply(ws: "Workspace", plan: Callable[[], "Change"], push: bool, author: Optional[str],
-           author_email: Optional[str]) -> Any:
+def _apply(ws: "Workspace", plan: Callable[[], "Change"], push: bool) -> Any:
     """Plan and write the change as the CLI does; the event of its last new tag (None:
     deletions)."""
     from git_gto import publish, queries
 
-    with _tagger(author, author_email):
-        change, _ = publish.apply_planned(ws, plan, push)
+    change, _ = publish.apply_planned(ws, plan, push)
     return _event(queries.created_event(ws, change.created[-1])) if change.created else None
 
 
@@ -377,10 +363,10 @@ def _version(v: "R.Version") -> Record:
     return _record(views.version_json(v, list(reversed(v.active_vstages()))))
 
 
-def _versions(found: List[Tuple["R.Artifact", list]]) -> List[Record]:
+def _versions(found: "VersionRows") -> List[Record]:
     from git_gto import views
 
-    return [_record(views.version_json(v, stages)) for _, rows in found for v, stages in rows]
+    return [_record(views.version_json(v, stages)) for v, stages in found]
 
 
 def _short(value: Optional[str]) -> Optional[str]:

@@ -3,8 +3,11 @@
 Tag objects never change, so an artifact whose tags (names and object ids) are the same as
 last time has the same registry entries, and the same summaries. Each artifact's shard is
 keyed by a fingerprint of its tags: a new, moved or deleted tag rebuilds that artifact only.
-Commits are immutable too: their headers and their `artifacts.yaml`, parsed (or why it does
-not parse), are kept by object id.
+Each shard also lists the commits its tags are on, so that "what is on this commit" is
+answered without unpacking every artifact's entries, and may keep the artifact's table rows
+(marshalled until needed, like its entries: the whole file is unpacked by every command, so
+what is in it stays a few objects an artifact). Commits are immutable too: their
+headers and their `artifacts.yaml`, parsed (or why it does not parse), are kept by object id.
 
 The file is a BLAKE2b digest of the payload, then the payload (marshal). A file that is not
 a regular file, fails the digest or does not have the expected shape is ignored, and rebuilt:
@@ -22,15 +25,17 @@ from __future__ import annotations
 import marshal
 import os
 import tempfile
+import zlib
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from git_gto.files import UnsafeFile, read_regular
 
-FORMAT = 7
+FORMAT = 8
 CACHE_FILE = os.path.join("gto", "tags.cache")
 DIGEST_SIZE = 20
 # 50,000 tags make a cache of about 20 MB; past 1 GiB it is not ours, or not worth it.
 CACHE_LIMIT = 1024 * 1024 * 1024
+ROWS = ("rows",)  # the summary key of an artifact's table rows
 
 
 def enabled() -> bool:
@@ -44,11 +49,12 @@ def seal(payload: bytes) -> bytes:
     return hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() + payload
 
 
-def unseal(data: bytes) -> Optional[bytes]:
-    """The payload of a file written by `seal`, None if the digest does not match."""
+def unseal(data: bytes) -> Optional[memoryview]:
+    """The payload of a file written by `seal` (a view: not a copy of megabytes), None if
+    the digest does not match."""
     import hashlib
 
-    payload = data[DIGEST_SIZE:]
+    payload = memoryview(data)[DIGEST_SIZE:]
     if len(data) < DIGEST_SIZE or hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() != data[:DIGEST_SIZE]:
         return None
     return payload
@@ -62,30 +68,38 @@ def fingerprint(refs: Dict[str, str]) -> bytes:
 
 
 class Shard:
-    """One artifact's part of the cache: its entries (marshalled until needed), the tags
-    left out, and summaries computed from it."""
+    """One artifact's part of the cache: its entries (marshalled until needed), the commits
+    they are on, the tags left out, and summaries computed from it."""
 
-    __slots__ = ("fingerprint", "first", "blob", "skipped", "summaries")
+    __slots__ = ("fingerprint", "first", "blob", "commits", "skipped", "summaries")
 
-    def __init__(self, fp: bytes, first: Optional[tuple], blob: bytes, skipped: List[str],
-                 summaries: Dict[Any, Any]):
+    def __init__(self, fp: bytes, first: Optional[tuple], blob: bytes, commits: str,
+                 skipped: List[str], summaries: Dict[Any, Any]):
         self.fingerprint = fp
         self.first = first  # (pass, time, tag) of its first entry: where it goes in the registry
         self.blob = blob
+        self.commits = commits  # the commits of its entries, space-separated
         self.skipped = skipped
         self.summaries = summaries
 
     @classmethod
     def of(cls, fp: bytes, entries: list, skipped: List[str]) -> "Shard":
-        return cls(fp, entries[0][:3] if entries else None, marshal.dumps(entries), skipped, {})
+        from git_gto.registry import entry_commit
+
+        commits = " ".join(dict.fromkeys(entry_commit(e) for e in entries))
+        return cls(fp, entries[0][:3] if entries else None, marshal.dumps(entries), commits, skipped, {})
 
     @property
     def entries(self) -> list:
         """Unmarshalled on each use (fast), so that memory holds only what is in use."""
         return marshal.loads(self.blob)
 
+    def on(self) -> List[str]:
+        """The commits its entries are on."""
+        return self.commits.split()
+
     def dump(self) -> tuple:
-        return (self.fingerprint, self.first, self.blob, self.skipped, self.summaries)
+        return (self.fingerprint, self.first, self.blob, self.commits, self.skipped, self.summaries)
 
 
 class RegistryCache:
@@ -157,6 +171,21 @@ class RegistryCache:
             shard.summaries[key] = value
             self.dirty = True
 
+    def rows(self, artifact: str, read: tuple, shown: bool = False) -> Optional[list]:
+        """The artifact's table rows kept for `read` (what was read besides its tags), or
+        with `shown` the versions and stages they show (apart: a table needs only its rows).
+        Compressed: every command reads the whole file, few of them these rows."""
+        found = self.summary(artifact, ROWS)
+        if found is None or found[0] != read:
+            return None
+        return marshal.loads(zlib.decompress(found[2 if shown else 1]))
+
+    def put_rows(self, artifact: str, read: tuple, rows: list, shown: list) -> None:
+        """Keep the artifact's table rows and what they show for `read`, in place of any
+        kept for another."""
+        packed = [zlib.compress(marshal.dumps(value), 1) for value in (rows, shown)]
+        self.put_summary(artifact, ROWS, (read, *packed))
+
     def put_commit(self, key: Tuple[str, str], value: Any) -> None:
         self.commits[key] = value
         self.dirty = True
@@ -213,11 +242,11 @@ def _well_formed(loaded: Any) -> bool:
     if not isinstance(shards, dict):
         return False
     for name, data in shards.items():
-        if not (isinstance(name, str) and isinstance(data, tuple) and len(data) == 5):
+        if not (isinstance(name, str) and isinstance(data, tuple) and len(data) == 6):
             return False
-        fp, first, blob, skipped, summaries = data
+        fp, first, blob, on, skipped, summaries = data
         if not (isinstance(fp, bytes) and (first is None or isinstance(first, tuple))
-                and isinstance(blob, bytes) and isinstance(skipped, list)
+                and isinstance(blob, bytes) and isinstance(on, str) and isinstance(skipped, list)
                 and all(isinstance(s, str) for s in skipped) and isinstance(summaries, dict)):
             return False
     return all(isinstance(k, tuple) and len(k) == 2 for k in commits)

@@ -14,6 +14,7 @@ from git_gto.errors import GtoError, UsageError
 from git_gto.versions import bump as bump_version
 
 if TYPE_CHECKING:
+    from git_gto.git.objects import Identity
     from git_gto.git.signing import Signer
     from git_gto.workspace import Workspace
 
@@ -230,7 +231,7 @@ def _after_newest_event(ws: "Workspace", artifact: R.Artifact, change: Change) -
     clock is ahead), saying so when that is ahead of this clock; with a fixed
     GIT_COMMITTER_DATE, it keeps that date and says it does not take effect."""
     newest = max((e.time for v in artifact.versions for e in v.events()), default=None)
-    now = ws.repo.tagger().time
+    now = ws.tagger().time
     if newest is None or newest < now:
         return None
     if os.environ.get("GIT_COMMITTER_DATE"):
@@ -248,12 +249,14 @@ def _after_newest_event(ws: "Workspace", artifact: R.Artifact, change: Change) -
     return newest + 1
 
 
-def check_policy(ws: "Workspace", change: Change, signer: Optional["Signer"]) -> None:
-    """Refuse a change the policy committed on the policy ref forbids (see `trust`)."""
+def check_policy(ws: "Workspace", change: Change, signer: Optional["Signer"],
+                 tagger: Optional["Identity"] = None) -> None:
+    """Refuse a change the policy committed on the policy ref forbids (see `trust`);
+    `tagger` is who the new tags will be by."""
     from git_gto import trust
 
     trust.check_write(trust.load(ws.repo), ws.registry, [(c.tag, c.target, c.message) for c in change.created],
-                      [t for t, _ in change.deleted], signer)
+                      [t for t, _ in change.deleted], signer, tagger)
 
 
 def check_annotation(ws: "Workspace", name: str, labels: List[str], type_: Optional[str],

@@ -8,7 +8,7 @@ import marshal
 import os
 import re
 import threading
-from typing import Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Set, Tuple
 
 from git_gto import registry as R
 from git_gto import tags as T
@@ -274,11 +274,17 @@ class RegistryLoader:
             return None
 
     # -- registry.ArtifactLoader -----------------------------------------------------------
-    def build(self, name: str) -> R.Artifact:
+    def build(self, name: str, on: Optional[Set[str]] = None) -> R.Artifact:
+        """`on`: only its versions on these commits (each version is built from the tags on
+        its commit alone, so those are the versions a whole build would have there)."""
         shard = self._own.get(name) if self.only is not None else self.cache.shards.get(name)
-        artifact = R.artifact_from_entries(name, shard.entries if shard else ())
+        entries = shard.entries if shard else []
+        if on is not None:
+            entries = [e for e in entries if R.entry_commit(e) in on]
+        artifact = R.artifact_from_entries(name, entries)
         for commit in self._annotated.get(name, ()):
-            self._add_commit_event(artifact, artifact.version_at(commit))
+            if on is None or commit in on:
+                self._add_commit_event(artifact, artifact.version_at(commit))
         return artifact
 
     def build_without(self, name: str, tags: Iterable[str]) -> R.Artifact:

@@ -112,23 +112,58 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], plain: bo
         else:
             message(NOTHING_FOUND)
         return
-    from tabulate import tabulate
-
     headers = list(headers)
-    cells = [[visible(c) if isinstance(c, str) else c for c in row] for row in rows]
+    simple = _simple(headers, rows)
+    cells: Sequence[Sequence[Any]] = rows if simple else [
+        [visible(c) if isinstance(c, str) else c for c in row] for row in rows]
     import shutil
 
     width = None if plain or not to_terminal(sys.stdout) else shutil.get_terminal_size().columns
-
-    def render() -> str:
-        return tabulate(cells, headers=headers, tablefmt="plain" if plain else "fancy_outline",
-                        missingval="-", disable_numparse=True)
-
     for narrower in _NARROWER:
         if width is None or _table_width(headers, cells) <= width:
             break
-        headers, cells = narrower(headers, cells, width)
-    click.echo(render())
+        headers, cells = narrower(headers, [list(row) for row in cells], width)
+        simple = simple and _simple(headers, cells)
+    if simple:
+        click.echo(aligned(headers, cells, plain))
+        return
+    from tabulate import tabulate
+
+    click.echo(tabulate(cells, headers=headers, tablefmt="plain" if plain else "fancy_outline",
+                        missingval="-", disable_numparse=True))
+
+
+_CONTROL = re.compile("[\x01-\x1f\x7f]")
+
+
+def _simple(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bool:
+    """Are all cells None or printable ASCII text without spaces around it, which tabulate
+    shows as they are (no escapes, wide characters, numbers, or stripped spaces)?"""
+    try:
+        text = "\x00".join([*headers, *(c for row in rows for c in row if c is not None)])
+    except TypeError:  # a cell that is not text
+        return False
+    return (text.isascii() and _CONTROL.search(text) is None and "\x00 " not in text and " \x00" not in text
+            and not text.startswith(" ") and not text.endswith(" "))
+
+
+def aligned(headers: Sequence[str], cells: Sequence[Sequence[Optional[str]]], plain: bool) -> str:
+    """What tabulate draws for `_simple` cells (tablefmt `plain` or `fancy_outline`,
+    missingval "-"), drawn directly: tabulate's per-cell type inference costs seconds
+    on tables of tens of thousands of rows."""
+    rows = [["-" if c is None else c for c in row] if None in row else row for row in cells]
+    widths = [max(len(h) + 2, max(map(len, column))) for h, column in zip(headers, zip(*rows))]
+    if plain:
+        line = "  ".join(f"{{:<{w}}}" for w in widths).format
+        return "\n".join(line(*row).rstrip() for row in [headers, *rows])
+    # drawn in ASCII with \x01 for the borders (no cell holds one), which are put in last
+    line = ("\x01 " + " \x01 ".join(f"{{:<{w}}}" for w in widths) + " \x01").format
+
+    def rule(left: str, middle: str, right: str) -> str:
+        return left + middle.join("═" * (w + 2) for w in widths) + right
+
+    body = "\n".join([line(*headers), rule("╞", "╪", "╡"), *(line(*row) for row in rows)])
+    return "\n".join([rule("╒", "╤", "╕"), body.replace("\x01", "│"), rule("╘", "╧", "╛")])
 
 
 def _column_widths(headers: List[str], cells: List[List[Any]]) -> List[int]:
@@ -136,7 +171,7 @@ def _column_widths(headers: List[str], cells: List[List[Any]]) -> List[int]:
             for i, h in enumerate(headers)]
 
 
-def _table_width(headers: List[str], cells: List[List[Any]]) -> int:
+def _table_width(headers: List[str], cells: Sequence[Sequence[Any]]) -> int:
     """The width of the table tabulate would draw, from the widest row of each column only
     (rendering every row once per narrowing step would be slow for a long history)."""
     from tabulate import tabulate

@@ -101,10 +101,11 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
     for c in change.created:
         if ws.repo.has_tag(c.tag):
             raise GtoError(f"tag '{c.tag}' already exists")
-    by = signer(git_config(ws.repo.location), ws.repo.tagger(), sign) if change.created else None
-    check_policy(ws, change, by)
+    tagger = ws.tagger() if change.created else None
+    by = signer(git_config(ws.repo.location), tagger, sign) if tagger is not None else None
+    check_policy(ws, change, by, tagger)
     if change.created:
-        ws.repo.create_tags([NewTag(c.tag, c.target, c.message, c.not_before) for c in change.created], by)
+        ws.repo.create_tags([NewTag(c.tag, c.target, c.message, c.not_before) for c in change.created], by, tagger)
     if change.deleted:
         ws.repo.delete_tags([t for t, _ in change.deleted])
     if remote is None:

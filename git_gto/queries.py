@@ -248,48 +248,97 @@ def _version_rows(ws: "Workspace", artifact: R.Artifact, registered_only: bool =
     return rows
 
 
-ArtifactRows = List[Tuple[R.Artifact, VersionRows]]
+Row = List[Optional[str]]
+# what a row of `show NAME` shows: its version's name and its stages, each as the stage and
+# the commit of the version holding it (None: the row's own; another version of that name
+# when a name is on two commits)
+Shown = Tuple[str, List[Tuple[str, Optional[str]]]]
 
 
-def versions_at(ws: "Workspace", rev: str = "HEAD") -> ArtifactRows:
+def versions_at(ws: "Workspace", rev: str = "HEAD") -> VersionRows:
     """The versions on the commit REV names, by artifact name, as `show NAME` shows
     them (with the stages they hold)."""
-    return _versions_on(ws, {ws.resolve(rev)}, _commits_by_artifact(ws))
+    return _versions_on(ws, *_at(ws, rev, contains=False))
 
 
-def versions_containing(ws: "Workspace", rev: str) -> ArtifactRows:
+def versions_containing(ws: "Workspace", rev: str) -> VersionRows:
     """The versions (and stage holders) whose commit contains REV: REV is that commit or
     one of its ancestors. One walk of the commit graph from every version's commit."""
+    return _versions_on(ws, *_at(ws, rev, contains=True))
+
+
+def at_table(ws: "Workspace", rev: str = "HEAD", contains: bool = False) -> List[Row]:
+    """The table rows of `versions_at` (or `versions_containing`), from each artifact's
+    cached `show NAME` rows: only the artifacts with a tag or annotation on the commits
+    asked about are looked at, and none is built once its rows are cached."""
+    commits, names = _at(ws, rev, contains)
+    return [row for name in names for commit, row in version_table(ws, name) if commit in commits]
+
+
+def version_table(ws: "Workspace", name: str) -> List[Tuple[str, Row]]:
+    """`show NAME`'s default table (`views.version_rows`), each row with the commit of its
+    version; computed once, then kept in the cache with the artifact's tags, for the
+    annotations read (one set of rows an artifact: those of another HEAD replace them)."""
+    return _rows(ws, name, shown=False)
+
+
+def _rows(ws: "Workspace", name: str, shown: bool) -> list:
+    """The artifact's cached table rows, or (`shown`) what each of them shows (`Shown`)."""
+    from git_gto import views
+
+    read = (ws.config.index, ws.loader.annotated_at(name))
+    cached = ws.cache.rows(name, read, shown)
+    if cached is None:
+        artifact = _built(ws.registry, name)
+        rows = _version_rows(ws, artifact)
+        table = [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))]
+        versions = [(version.name, [(s.stage, None if s.commit == version.commit else s.commit) for s in stages])
+                    for version, stages in rows]
+        ws.cache.put_rows(name, read, table, versions)
+        cached = versions if shown else table
+    return cached
+
+
+def _at(ws: "Workspace", rev: str, contains: bool) -> Tuple[Set[str], List[str]]:
+    """The commits asked about (REV's; with `contains`, the commits of the registry that
+    contain it), and the artifacts with a tag or an annotation on one of them, by name."""
     from git_gto.ancestry import containing
 
     commit = ws.resolve(rev)
     by_name = _commits_by_artifact(ws)
-    inside = containing(ws.repo, commit, set().union(*by_name.values()))
-    return _versions_on(ws, inside, by_name)
+    commits = containing(ws.repo, commit, set().union(*by_name.values())) if contains else {commit}
+    return commits, sorted(name for name, on in by_name.items() if not on.isdisjoint(commits))
 
 
 def _commits_by_artifact(ws: "Workspace") -> Dict[str, Set[str]]:
-    """The commits each artifact's tags and annotations are on, without building it."""
-    reg = ws.registry
+    """The commits each artifact's tags and annotations are on, without building it (the
+    cache lists them with each artifact's tags)."""
     shards = ws.cache.shards
     out: Dict[str, Set[str]] = {}
-    for name in reg.names:
+    for name in ws.registry.names:
         shard = shards.get(name)
-        commits = {R.entry_commit(e) for e in shard.entries} if shard is not None else set()
+        commits = set(shard.on()) if shard is not None else set()
         commits.update(ws.loader.annotated_at(name))
         out[name] = commits
     return out
 
 
-def _versions_on(ws: "Workspace", commits: Set[str], by_name: Dict[str, Set[str]]) -> ArtifactRows:
-    found = []
-    for name, on in sorted(by_name.items()):
-        if on.isdisjoint(commits):
+def _versions_on(ws: "Workspace", commits: Set[str], names: List[str]) -> VersionRows:
+    """The rows of `version_table` on these commits, with their versions and stages: each
+    artifact built with only the versions these rows show (a version's events and stages
+    are those of its tags on its commit; which ones it shows, the cached rows say)."""
+    found: VersionRows = []
+    for name in names:
+        picked = [(commit, i) for i, (commit, _) in enumerate(version_table(ws, name)) if commit in commits]
+        if not picked:
             continue
-        artifact = ws.find_artifact(name)
-        rows = [r for r in _version_rows(ws, artifact) if r[0].commit in commits]
-        if rows:
-            found.append((artifact, rows))
+        everything: List[Shown] = _rows(ws, name, shown=True)
+        shown = [(commit, *everything[i]) for commit, i in picked]
+        on = {c or commit for commit, _, stages in shown for c in (commit, *(c for _, c in stages))}
+        artifact = ws.registry.enrich(ws.loader.build(name, on))
+        versions = {(v.name, v.commit): v for v in artifact.versions}
+        found += [(versions[version, commit], [versions[version, c or commit].stages[s] for s, c in stages])
+                  for commit, version, stages in shown]
     return found
 
 

@@ -15,7 +15,7 @@ from git_gto import rules
 from git_gto import tags as T
 from git_gto.config import Config, config_at
 from git_gto.errors import ConfigError, GtoError, RefNotFound
-from git_gto.git.objects import OBJ_COMMIT, OBJ_TAG, parse_tag_object, representable, split_object
+from git_gto.git.objects import OBJ_COMMIT, OBJ_TAG, Identity, parse_tag_object, representable, split_object
 
 if TYPE_CHECKING:
     from git_gto.git.repo import GitRepo
@@ -123,10 +123,11 @@ def reachable(source, trust: Trust, commit: str) -> bool:
 # -- local writes ---------------------------------------------------------------------------
 
 def check_write(trust: Trust, registry: R.Registry, created: Iterable[Tuple[str, str, str]],
-                deleted: Iterable[str], signer: Optional["Signer"]) -> None:
+                deleted: Iterable[str], signer: Optional["Signer"], tagger: Optional[Identity] = None) -> None:
     """Refuse a write the policy forbids, before anything is written: `created` are
     (tag, commit, message) of the new tags, `deleted` the tags to delete; protected stages
-    need `signer`'s key to be one the stage allows (checked by signing the tag to be)."""
+    need `signer`'s key to be one the stage allows (checked by signing the tag to be, by
+    `tagger`: default, the repository's)."""
     if not trust.active:
         return
     try:
@@ -141,7 +142,7 @@ def check_write(trust: Trust, registry: R.Registry, created: Iterable[Tuple[str,
                 artifact = registry.artifact(parsed.name) or R.Artifact(parsed.name)
                 P.check_stage_order(trust.policy, artifact, commit, parsed.stage)
             if P.protects(trust.policy, kind, parsed.stage):
-                trust.check_signature(parsed.stage or "", _probe(trust, tag, commit, message, signer))
+                trust.check_signature(parsed.stage or "", _probe(trust, tag, commit, message, signer, tagger))
         for tag in deleted:
             parsed = T.parse_tag(tag)
             if parsed is not None and parsed.action is not None:
@@ -150,13 +151,14 @@ def check_write(trust: Trust, registry: R.Registry, created: Iterable[Tuple[str,
         raise GtoError(f"{e.message} (.gto on {trust.where}; --force does not bypass the policy)") from None
 
 
-def _probe(trust: Trust, tag: str, commit: str, message: str, signer: Optional["Signer"]) -> "Verdict":
+def _probe(trust: Trust, tag: str, commit: str, message: str, signer: Optional["Signer"],
+           tagger: Optional[Identity]) -> "Verdict":
     """The verdict on the tag about to be written, signed as it will be."""
     from git_gto.git.signing import Verdict, payload, sign
 
     if signer is None:
         return Verdict(signed=False, reason="the tag would not be signed (use --sign, or set tag.gpgSign)")
-    data = payload(tag, commit, trust.repo.tagger(), message)
+    data = payload(tag, commit, tagger or trust.repo.tagger(), message)
     return trust.verdict(data + sign(signer, data))
 
 

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from git_gto import registry as R
     from git_gto.git.mirror import Mirror
     from git_gto.cache import RegistryCache
+    from git_gto.git.objects import Identity
     from git_gto.index import PackedIndex
     from git_gto.loader import RegistryLoader
 
@@ -33,11 +34,15 @@ class Workspace:
     `artifact` names the one artifact a read needs (only its tags are brought up to date),
     `write` holds the mirror for the whole command, `worktree` makes a temporary clone with a
     work tree instead (to commit artifacts.yaml). `only`: the registry of a local repository
-    is read for that artifact alone (a write that needs no other)."""
+    is read for that artifact alone (a write that needs no other). `author` and
+    `author_email` name the tagger of the tags written, in place of git's identity (the
+    API's parameters)."""
 
     def __init__(self, repo: str = ".", scope: str = "head", artifact: Optional[str] = None,
-                 write: bool = False, worktree: bool = False, only: Optional[str] = None):
+                 write: bool = False, worktree: bool = False, only: Optional[str] = None,
+                 author: Optional[str] = None, author_email: Optional[str] = None):
         self.remote_url: Optional[str] = None
+        self.author = (author, author_email)
         self.scope = scope
         self.only = only
         self._tmp: Optional[str] = None
@@ -181,6 +186,10 @@ class Workspace:
 
     def resolve(self, rev: str) -> str:
         return self.repo.resolve(rev)
+
+    def tagger(self) -> "Identity":
+        """Who writes this command's tags, now (git's identity, or the author given)."""
+        return self.repo.tagger(*self.author)
 
     def fetch_remote(self) -> Optional[str]:
         """The remote `git fetch` would read: the current branch's, else `origin` (None when

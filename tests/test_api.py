@@ -59,6 +59,49 @@ def test_writes_return_the_event_and_print_nothing(registry, capfd):
     assert capfd.readouterr() == ("", "")
 
 
+def test_an_author_is_the_tagger_without_touching_the_callers_environment(tmp_path, monkeypatch):
+    """`author=` reaches `git var` only: the caller's os.environ never holds it (not even
+    while the call runs), and two threads writing as two authors each get their own."""
+    import os
+    import threading
+
+    from conftest import Repo
+
+    monkeypatch.setenv("GIT_COMMITTER_NAME", "Caller")  # what the caller's own git commands use
+    repos = []
+    for name in ("one", "two"):
+        path = tmp_path / name
+        subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+        repo = Repo(path)
+        repo.commit("c1")
+        repos.append(repo)
+    before = dict(os.environ)
+    seen, done = set(), threading.Event()
+
+    def watch() -> None:  # what the caller's other threads see of the environment meanwhile
+        while not done.is_set():
+            seen.add((os.environ.get("GIT_COMMITTER_NAME"), os.environ.get("GIT_COMMITTER_EMAIL")))
+
+    def write(repo: Repo, author: str) -> None:
+        for i in range(4):
+            api.register(str(repo.path), f"m{i}", "HEAD", author=author, author_email=f"{author.lower()}@example.com")
+
+    watcher = threading.Thread(target=watch)
+    writers = [threading.Thread(target=write, args=(repo, author)) for repo, author in zip(repos, ("Eve", "Bob"))]
+    watcher.start()
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    done.set()
+    watcher.join()
+    assert seen == {("Caller", None)}
+    assert dict(os.environ) == before
+    for repo, author in zip(repos, ("Eve", "Bob")):
+        taggers = repo.git("for-each-ref", "--format=%(taggername) %(taggeremail)", "refs/tags").splitlines()
+        assert taggers == [f"{author} <{author.lower()}@example.com>"] * 4
+
+
 @pytest.mark.parametrize("call, error, message", [
     (lambda p: api.register(p, "churn", "HEAD"), GtoError, "is already registered in this commit"),
     (lambda p: api.assign(p, "churn", "dev"), UsageError, r"One and only one of \(version, ref\)"),

@@ -118,3 +118,33 @@ def _is_ancestor(repo, a: str, b: str) -> bool:
     import subprocess
 
     return subprocess.run(["git", "merge-base", "--is-ancestor", a, b], cwd=repo.path).returncode == 0
+
+
+def test_cached_rows_follow_new_tags_and_a_new_head(line, repo, gto, monkeypatch):
+    """The rows `at` keeps in the cache are those an uncached run prints, after a new tag,
+    and after HEAD moves to a commit whose artifacts.yaml annotates other artifacts; an
+    artifact keeps one set of rows."""
+    from git_gto import cache as C
+
+    def both(*args):
+        cached = [gto("at", *args, *form).stdout for form in ((), ("--plain",))]
+        monkeypatch.setenv("GTO_NO_CACHE", "1")
+        try:
+            return cached, [gto("at", *args, *form).stdout for form in ((), ("--plain",))]
+        finally:
+            monkeypatch.delenv("GTO_NO_CACHE")
+
+    for step in ("warm", "tag", "annotated", "annotated again"):
+        if step == "tag":
+            repo.tag("churn@v1.2.0", "r", line["c3"])
+        elif step.startswith("annotated"):
+            listed = "churn: {type: model}\nnew: {}\n" if step == "annotated" else "segment: {}\n"
+            repo.commit(step, {"artifacts.yaml": listed})
+        for args in ((line["c1"], "--contains"), ("HEAD",), (line["c3"],)):
+            cached, uncached = both(*args)
+            assert cached == uncached, (step, args)
+        if step.startswith("annotated"):  # the artifacts annotated at HEAD are at HEAD
+            shown = {row.split()[0] for row in gto("at", "--plain").stdout.splitlines()[1:]}
+            assert shown == ({"churn", "*new"} if step == "annotated" else {"segment"}), shown
+    shards = C.RegistryCache(str(repo.path / ".git")).shards
+    assert all([k for k in s.summaries if k[0] == "rows"] == [C.ROWS] for s in shards.values())

@@ -300,7 +300,8 @@ def corruptions(kind: str, good: bytes) -> List[bytes]:
                   (C.FORMAT, "x", shards, commits), (C.FORMAT, everything, [], commits),
                   (C.FORMAT, everything, {name: shards[name][:4]}, commits),
                   (C.FORMAT, everything, {name: (None,) + shards[name][1:]}, commits),
-                  (C.FORMAT, everything, {name: shards[name][:3] + ([1],) + shards[name][4:]}, commits),
+                  (C.FORMAT, everything, {name: shards[name][:3] + ((),) + shards[name][4:]}, commits),
+                  (C.FORMAT, everything, {name: shards[name][:4] + ([1],) + shards[name][5:]}, commits),
                   (C.FORMAT, everything, {1: shards[name]}, commits), (C.FORMAT, everything, shards, {"x": 1})]
         return [C.seal(marshal.dumps(shape)) for shape in shapes] + [marshal.dumps(shapes[-1])]
     raise AssertionError(kind)

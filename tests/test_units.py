@@ -4,6 +4,8 @@ no files: registry objects are built from tag entries, config and index from the
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from git_gto import registry as R
 from git_gto import rules
@@ -217,3 +219,28 @@ def test_annotate_merges_labels_keeps_fields_and_refuses_overlapping_paths():
     refusal(lambda: annotate(index, "c", must_exist=True), "--must-exist needs --path", UsageError)
     remove(index, "b", "artifacts.yaml")
     refusal(lambda: remove(index, "b", "artifacts.yaml"), "Cannot find artifact 'b' in artifacts.yaml")
+
+
+# -- tables ----------------------------------------------------------------------------------
+
+_cell = st.one_of(st.none(), st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=12),
+                  st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2026), max_size=4),
+                  st.sampled_from(["", "-", "True", "1", "1.5", "v1.0.0", "a b", " x", "x ", "é", "\t", "…"]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.integers(1, 5).flatmap(lambda n: st.tuples(
+    st.lists(st.sampled_from(["artifact", "version", "x", "stage", "created_at"]), min_size=n, max_size=n),
+    st.lists(st.lists(_cell, min_size=n, max_size=n), min_size=1, max_size=6))), st.booleans())
+def test_tables_drawn_without_tabulate_are_tabulates(table, plain):
+    """The tables `output` draws itself (simple cells) are byte for byte tabulate's; other
+    cells go to tabulate."""
+    from tabulate import tabulate
+
+    from git_gto import output
+
+    headers, rows = table
+    expected = tabulate(rows, headers=headers, tablefmt="plain" if plain else "fancy_outline",
+                        missingval="-", disable_numparse=True)
+    if output._simple(headers, rows):
+        assert output.aligned(headers, rows, plain) == expected

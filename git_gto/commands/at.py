@@ -24,9 +24,8 @@ def command(repo, rev, contains, as_json, plain):
     if as_json and plain:
         raise UsageError("Only one output format allowed")
     with open_registry(repo) as ws:
-        found = queries.versions_containing(ws, rev) if contains else queries.versions_at(ws, rev)
         if as_json:
-            output.print_json_list(views.version_json(v, stages) for _, rows in found for v, stages in rows)
+            found = queries.versions_containing(ws, rev) if contains else queries.versions_at(ws, rev)
+            output.print_json_list(views.version_json(v, stages) for v, stages in found)
         else:
-            table = [row for artifact, rows in found for row in views.version_rows(artifact, rows)]
-            output.print_table(views.VERSION_HEADERS, table, plain)
+            output.print_table(views.VERSION_HEADERS, queries.at_table(ws, rev, contains), plain)

@@ -13,16 +13,20 @@ from git_gto.git.objects import Identity, representable
 _IDENT = re.compile(r"(.*) <(.*)> (\d+) ([+-])(\d+)(\d\d)")
 
 
-def tagger(location: Optional[Location]) -> Identity:
+def tagger(location: Optional[Location], name: Optional[str] = None, email: Optional[str] = None) -> Identity:
     """The tagger line `git tag -a` would write here, as git builds it: asked of git itself
     (`git var GIT_COMMITTER_IDENT`), so that GIT_COMMITTER_*, committer.* and user.* in
     every configuration file, EMAIL, user.useConfigOnly, the crud git strips from names
     and emails and every date form git reads give the same bytes, and what git refuses
-    is refused with git's reason. A date the registry could not read back is refused."""
+    is refused with git's reason. A date the registry could not read back is refused.
+    `name` and `email`, when given, are the tagger's instead of git's (as GIT_COMMITTER_NAME
+    and GIT_COMMITTER_EMAIL would be, for that one `git var`)."""
     from git_gto.git.run import git, git_reason
 
+    given = {"GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email}
     try:
-        result = git(location, "var", "GIT_COMMITTER_IDENT", check=False)
+        result = git(location, "var", "GIT_COMMITTER_IDENT", check=False,
+                     env={k: v for k, v in given.items() if v is not None})
     except OSError as e:
         raise GtoError(f"cannot run git to learn the tagger identity: {e.strerror}") from None
     if result.returncode != 0:

@@ -149,14 +149,14 @@ class MirrorRepo(GitRepo):
             if result.returncode != 0:
                 raise GtoError(f"cannot fetch from '{url}': {git_reason(result.stderr)}")
 
-    def tagger(self) -> Identity:
+    def tagger(self, name: Optional[str] = None, email: Optional[str] = None) -> Identity:
         from git_gto.git.identity import tagger
 
         try:
             here: Optional[GitRepo] = GitRepo.discover(None)
         except GtoError:
             here = None
-        return tagger(here.location if here is not None else None)  # None: the global identity
+        return tagger(here.location if here is not None else None, name, email)  # None: the global identity
 
 
 def _lazy_dir(mirror: str) -> str:

@@ -300,15 +300,17 @@ class GitRepo:
         return out
 
     # -- writing tags ---------------------------------------------------------------------
-    def tagger(self) -> Identity:
-        """The tagger `git tag -a` would write now (git's own identity and date rules)."""
+    def tagger(self, name: Optional[str] = None, email: Optional[str] = None) -> Identity:
+        """The tagger `git tag -a` would write now (git's own identity and date rules), with
+        `name` and `email` in place of git's when given."""
         from git_gto.git.identity import tagger
 
-        return tagger(self.location)
+        return tagger(self.location, name, email)
 
-    def create_tags(self, tags: List[NewTag], signer: Optional["Signer"] = None) -> None:
-        """Create annotated tags (signed by `signer`, as `git tag -s`), all or none: any
-        existing name makes the whole call fail."""
+    def create_tags(self, tags: List[NewTag], signer: Optional["Signer"] = None,
+                    tagger: Optional[Identity] = None) -> None:
+        """Create annotated tags (signed by `signer`, as `git tag -s`) by `tagger` (default:
+        `self.tagger()`), all or none: any existing name makes the whole call fail."""
         from dulwich.objects import Tag
 
         from git_gto.git.signing import tag_object
@@ -319,7 +321,7 @@ class GitRepo:
                 raise GtoError(f"'{tag.name}' is not a valid Git tag name (see git check-ref-format)")
             if self.has_tag(tag.name):
                 raise TagExists(f"tag '{tag.name}' already exists")
-        identity = self.tagger()
+        identity = tagger or self.tagger()
         objects = []
         for tag in tags:
             when = identity._replace(time=max(identity.time, tag.not_before or identity.time))
