@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import signal
 import tempfile
 import threading
@@ -62,6 +61,8 @@ class Workspace:
         log.info("repository: %s", self.repo.worktree or self.repo.controldir)
 
     def _clone(self, url: str) -> GitRepo:
+        import shutil  # noqa: F401 (loaded now: the clean-up after a signal must not import it)
+
         from git_gto.git.run import git, git_reason
 
         self._signals = _exit_on_signals()
@@ -105,6 +106,8 @@ class Workspace:
         for signum in self._signals:  # a second signal does not stop the removal half-way
             signal.signal(signum, signal.SIG_IGN)
         if self._tmp:
+            import shutil  # loaded by _clone already
+
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
         for signum, handler in self._signals.items():

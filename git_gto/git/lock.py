@@ -15,7 +15,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import socket
 import time
 from typing import Dict, List, Optional
 
@@ -55,7 +54,7 @@ class WriteLock:
     def acquire(cls, commondir: str, wait: Optional[float] = None) -> "WriteLock":
         directory = os.path.join(commondir, "gto")
         path = os.path.join(directory, "write.lock")
-        text = f"{_HEADER}\npid {os.getpid()}\nhost {socket.gethostname()}\n"
+        text = f"{_HEADER}\npid {os.getpid()}\nhost {os.uname().nodename}\n"
         wait = WAIT_SECONDS if wait is None else wait
         deadline = time.monotonic() + wait
         while True:
@@ -78,7 +77,9 @@ class WriteLock:
 
     def track(self, path: str) -> None:
         """Say, before creating it, that `path` will be this writer's (for its recovery)."""
-        line = f"file {os.path.relpath(path, self.commondir)}\n".encode("utf-8", "surrogateescape")
+        inside = path.startswith(self.commondir + os.sep)  # as always: a path made from commondir
+        relative = path[len(self.commondir) + 1:] if inside else os.path.relpath(path, self.commondir)
+        line = f"file {relative}\n".encode("utf-8", "surrogateescape")
         try:
             if os.write(self._fd, line) != len(line):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))

@@ -361,8 +361,11 @@ def _lock_path(lock: "WriteLock", path: str, what: str, held: List[str], wait: f
     deadline = time.monotonic() + wait
     while True:
         try:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            lock.link(path)
+            try:
+                lock.link(path)
+            except FileNotFoundError:  # its folder is not there yet (a tag named a/b)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                lock.link(path)
             held.append(path)
             return
         except FileExistsError:
