@@ -43,7 +43,8 @@ class RegistryLoader:
         self.index_file = index_file
         self.scope = scope
         self.only = only  # the one artifact a write needs: only its tags are read
-        self._own: Dict[str, Shard] = {}  # the shards read for `only` (the cache is left alone)
+        self._own: Dict[str, Shard] = {}
+        self.partial: Set[str] = set()  # artifacts built without a commit they name: not to cache  # the shards read for `only` (the cache is left alone)
         self._registry: Optional[R.Registry] = None
         self._live: Optional[set] = None
         self._annotated: Dict[str, List[str]] = {}
@@ -326,8 +327,8 @@ class RegistryLoader:
         for version in list(artifact.versions):
             try:
                 self._add_commit_event(artifact, version)
-            except (GtoError, KeyError):
-                continue  # a version on a commit that is not there
+            except (GtoError, KeyError):  # a version on a commit that is not there (or unreadable)
+                self.partial.add(artifact.name)
 
     def commit_time(self, sha: str) -> int:
         return self.commit(sha).committer.time

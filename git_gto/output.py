@@ -139,11 +139,13 @@ _CONTROL = re.compile("[\x01-\x1f\x7f]")
 def _simple(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> bool:
     """Are all cells None or printable ASCII text without spaces around it, which tabulate
     shows as they are (no escapes, wide characters, numbers, or stripped spaces)?"""
+    cells = [*headers, *(c for row in rows for c in row if c is not None)]
     try:
-        text = "\x00".join([*headers, *(c for row in rows for c in row if c is not None)])
+        text = "\x00".join(cells)
     except TypeError:  # a cell that is not text
         return False
-    return (text.isascii() and _CONTROL.search(text) is None and "\x00 " not in text and " \x00" not in text
+    return (text.isascii() and _CONTROL.search(text) is None and text.count("\x00") == len(cells) - 1
+            and "\x00 " not in text and " \x00" not in text
             and not text.startswith(" ") and not text.endswith(" "))
 
 

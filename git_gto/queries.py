@@ -294,7 +294,8 @@ def _rows(ws: "Workspace", name: str, shown: bool) -> list:
         table = [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))]
         versions = [(version.name, [(s.stage, None if s.commit == version.commit else s.commit) for s in stages])
                     for version, stages in rows]
-        ws.cache.put_rows(name, read, table, versions)
+        if name not in ws.loader.partial:  # rows made while a commit could not be read: this time only
+            ws.cache.put_rows(name, read, table, versions)
         cached = versions if shown else table
     return cached
 

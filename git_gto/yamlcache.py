@@ -1,6 +1,7 @@
 """YAML documents parsed once, `$GIT_DIR/gto/yaml.cache`: each document's data kept by the
 digest of its text. Every command reads `.gto` (and the hook the policy's), and importing
-PyYAML costs more than the rest of a small read. Only data is kept (what `yaml12` gives:
+PyYAML costs more than the rest of a small read. A key is the digest of the text with the
+parser's version (this format and git-gto's). Only data is kept (what `yaml12` gives:
 mappings, lists, text, numbers), a text that does not parse never is, and the file is
 sealed and replaced as the registry cache is (ignored when it does not verify)."""
 
@@ -12,6 +13,7 @@ from typing import Any, Dict, Optional
 
 YAML_CACHE = os.path.join("gto", "yaml.cache")
 KEEP = 16  # documents kept (the newest): a few `.gto` versions and policy refs
+FORMAT = 1  # with the package's version, part of each key: another parser's data never serves
 
 
 class Unreadable(Exception):
@@ -32,7 +34,9 @@ def load(text: bytes, git_dir: Optional[str]) -> Any:
         return _parse(text)
     import hashlib
 
-    key = hashlib.blake2b(text, digest_size=20).digest()
+    from git_gto import __version__
+
+    key = hashlib.blake2b(f"{FORMAT} {__version__}\n".encode() + text, digest_size=20).digest()
     path = os.path.join(git_dir, YAML_CACHE)
     kept = read_sealed(path)
     kept = kept if isinstance(kept, dict) and all(isinstance(k, bytes) for k in kept) else {}

@@ -10,6 +10,8 @@ import pytest
 from git_gto import api
 from git_gto.errors import GtoError
 
+from conftest import ok
+
 
 @pytest.fixture
 def line(repo):
@@ -148,3 +150,31 @@ def test_cached_rows_follow_new_tags_and_a_new_head(line, repo, gto, monkeypatch
             assert shown == ({"churn", "*new"} if step == "annotated" else {"segment"}), shown
     shards = C.RegistryCache(str(repo.path / ".git")).shards
     assert all([k for k in s.summaries if k[0] == "rows"] == [C.ROWS] for s in shards.values())
+
+
+def test_rows_made_while_a_commit_is_unreadable_are_not_kept(repo, gto):
+    """A version whose commit cannot be read (a damaged object) is shown without its commit
+    event this time; the rows made so are not cached, so the repaired repository shows it."""
+    from git_gto import queries
+    from git_gto.cache import ROWS
+    from git_gto.workspace import Workspace
+
+    first = repo.commit("one")
+    ok(gto("register", "m"))
+    second = repo.commit("two")
+    ok(gto("register", "m"))
+    loose = repo.path / ".git" / "objects" / second[:2] / second[2:]
+    saved = loose.read_bytes()
+    loose.chmod(0o644)
+    loose.write_bytes(b"not zlib")  # the commit is there, and unreadable
+    with Workspace(str(repo.path)) as ws:
+        assert [commit for commit, _ in queries.version_table(ws, "m")] == [second, first]
+        assert "m" in ws.loader.partial
+    with Workspace(str(repo.path)) as ws:
+        assert ws.cache.summary("m", ROWS) is None  # nothing kept
+    loose.write_bytes(saved)
+    with Workspace(str(repo.path)) as ws:
+        queries.version_table(ws, "m")
+        assert "m" not in ws.loader.partial
+    with Workspace(str(repo.path)) as ws:
+        assert ws.cache.summary("m", ROWS) is not None

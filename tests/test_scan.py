@@ -407,6 +407,66 @@ def test_cache_survives_gc(templates, tmp_path):
     assert_cache_sound(path, expected)
 
 
+def test_a_gc_during_a_cold_read_changes_nothing(repo, gto, monkeypatch):
+    """git gc packs the loose objects (and removes them) while a read is under way: the
+    objects it no longer finds loose are in a pack made since the packs were listed, and the
+    read finds them there, as git does (it lists the packs again on a miss)."""
+    from git_gto.git import packs
+
+    repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("assign", "m", "--stage", "prod"))
+    repo.git("repack", "-q", "-a", "-d")
+    repo.git("prune-packed")
+    repo.commit("two")
+    ok(gto("register", "m"))
+    ok(gto("assign", "m", "--stage", "prod"))
+    expected = ok(gto("show", "--json")).stdout
+    assert "v0.0.2" in expected
+    read_loose, gc_ran = packs.read_loose, []
+
+    def gc_at_the_first_loose_read(directory, sha):
+        if not gc_ran:  # the moment a concurrent `git gc` hurts most: after the listing
+            gc_ran.append(sha)
+            repo.git("repack", "-q", "-a", "-d")
+            repo.git("prune-packed")
+        return read_loose(directory, sha)
+
+    monkeypatch.setattr(packs, "read_loose", gc_at_the_first_loose_read)
+    monkeypatch.setenv("GTO_NO_CACHE", "1")
+    assert ok(gto("show", "--json", tick=False)).stdout == expected
+    assert gc_ran and not list((repo.path / ".git" / "objects").glob("??/*"))  # all packed now
+    assert ok(gto("show", "m", "--json", tick=False)).stdout == ok(gto("show", "m", "--json")).stdout
+
+
+def test_a_version_1_pack_index_and_alternates_read_the_same(repo, gto, tmp_path, monkeypatch):
+    """Objects found through a version 1 `.idx` (no CRCs; git still writes one when asked)
+    and through alternates (`git clone --shared`) read as through git's default layout."""
+    repo.commit("one")
+    ok(gto("register", "m"))
+    ok(gto("assign", "m", "--stage", "prod"))
+    repo.commit("two")
+    ok(gto("register", "m"))
+    repo.git("repack", "-q", "-a", "-d")
+    repo.git("prune-packed")
+    monkeypatch.setenv("GTO_NO_CACHE", "1")
+    expected = ok(gto("show", "--json")).stdout
+    history = ok(gto("history", "--json")).stdout
+    shared = tmp_path / "shared"
+    repo.git("clone", "-q", "--shared", "--no-checkout", str(repo.path), str(shared))
+    assert not list((shared / ".git" / "objects" / "pack").glob("*.pack"))  # all through alternates
+    repo.git("-C", str(shared), "fetch", "-q", "origin", "refs/tags/*:refs/tags/*")
+    assert ok(gto("show", "--json", cwd=shared)).stdout == expected
+    pack = next((repo.path / ".git" / "objects" / "pack").glob("*.pack"))
+    index = pack.with_suffix(".idx")
+    index.chmod(0o644)
+    index.unlink()
+    repo.git("index-pack", "--index-version=1", "-o", str(index), str(pack))
+    assert index.read_bytes()[:4] != b"\xfftOc"  # version 1: no magic
+    assert ok(gto("show", "--json")).stdout == expected
+    assert ok(gto("history", "--json")).stdout == history
+
+
 GARBAGE = {
     "empty": b"",
     "random": bytes(range(256)) * 8,

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import refused
+
 GOOD = "good"
 
 
@@ -229,3 +231,25 @@ def test_no_bit_flip_in_a_packed_tag_reads_as_fine(registry, gto, monkeypatch):
     pack.write_bytes(original)
     assert failed > len(sample) // 2
     assert gto("check-ref", tag, "--json").stdout == expected.stdout
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("pack-trailer", "does not match its index"),
+    ("empty-pack", "is empty"),
+    ("truncated-idx", ".idx is corrupt"),
+    ("empty-idx", ".idx is corrupt"),
+])
+def test_a_pack_that_does_not_match_its_index_is_one_clear_error(registry, gto, monkeypatch, damage, message):
+    """git refuses a pack whose checksum is not the one its .idx records, and an .idx too
+    short for its tables: so do we, in one line naming the file (never an internal error)."""
+    monkeypatch.setenv("GTO_NO_CACHE", "1")
+    registry.git("repack", "-a", "-d", "-q")
+    registry.git("prune-packed")
+    pack = next((registry.path / ".git" / "objects" / "pack").glob("*.pack"))
+    target = pack if damage.endswith("pack") or damage == "pack-trailer" else pack.with_suffix(".idx")
+    target.chmod(0o644)
+    data = target.read_bytes()
+    target.write_bytes({"pack-trailer": data[:-1] + bytes([data[-1] ^ 1]), "empty-pack": b"",
+                        "truncated-idx": data[:600], "empty-idx": b""}[damage])
+    line = refused(gto("check-ref", "good#prod#1", "--json", tick=False), 1, message)
+    assert os.path.basename(pack)[:-5] in line

@@ -489,6 +489,28 @@ def test_hook_refuses_an_unsigned_or_wrongly_signed_prod_and_applies_nothing(rep
 
 
 @needs(NO_SSH, "ssh-keygen is needed")
+def test_hook_reads_a_push_that_stays_packed_in_quarantine(repo, gto, gnupg, server):
+    """With receive.unpackLimit=1 the pushed objects stay in a pack in the quarantine (not
+    loose): the hook reads them there, and judges them the same."""
+    subprocess.run(["git", "config", "receive.unpackLimit", "1"], cwd=server, check=True)
+    commit_policy(repo, gnupg)
+    ok(gto("register", "m"))
+    use_ssh(repo, gnupg, "alice")
+    ok(to_prod(gto, "v0.0.1", "--sign"))
+    assert push(repo, "main", "--tags").returncode == 0, "an allowed push, packed"
+    assert server_tags(server) == repo.tags()
+    assert list((server / "objects" / "pack").glob("*.pack"))
+    before = server_tags(server)
+    repo.commit("two")
+    ok(gto("register", "m"))
+    repo.git("tag", "-a", "-m", "prod", "m#prod#9", "m@v0.0.2^{}")
+    refused_push(push(repo, "main", "m@v0.0.2", "m#prod#9"),
+                 "refusing refs/tags/m#prod#9: policy stage_order: 'prod' goes only to a version that holds or "
+                 "held 'dev', 'staging' first")
+    assert server_tags(server) == before
+
+
+@needs(NO_SSH, "ssh-keygen is needed")
 def test_hook_refuses_a_deletion_of_a_protected_tag_and_rewrites(repo, gto, gnupg, server):
     commit_policy(repo, gnupg)
     ok(gto("register", "m"))

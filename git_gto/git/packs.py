@@ -19,6 +19,7 @@ from git_gto.git.objects import TYPE_NAMES
 
 IDX_V2 = b"\xfftOc\x00\x00\x00\x02"
 BISECT_RATIO = 16  # looking up more than 1/16 of a pack's objects: read its .idx tables whole
+TABLES_KEPT = 8  # the .idx tables a process keeps (an API caller may read many repositories)
 _LOOKED_UP: Dict[tuple, int] = {}  # (.idx path, inode, size, mtime) -> objects looked up in it
 _TABLES: Dict[tuple, Tuple[Dict[bytes, int], "array[int]", "array[int]"]] = {}  # the same -> its tables
 SLACK = 1024  # compressed bytes read past the inflated size (zlib's overhead is far less)
@@ -42,10 +43,18 @@ def pack_files(objects_dir: str) -> List[str]:
 
 def locate(pack: str, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int]]]:
     """(offset, sha, CRC32 of the packed entry or None) of the objects the pack `pack`
-    (its path without `.pack`) has; a version 1 `.idx` has no CRCs."""
+    (its path without `.pack`) has; a version 1 `.idx` has no CRCs. A pack removed since it
+    was listed (git gc, repack) has none; a damaged `.idx` is CorruptObject."""
+    try:
+        return _locate(pack, shas)
+    except FileNotFoundError:
+        return []
+    except (ValueError, IndexError, struct.error) as e:  # too short for its tables, or empty
+        raise CorruptObject(f"pack index {os.path.basename(pack)}.idx is corrupt ({e})") from None
+
+
+def _locate(pack: str, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int]]]:
     found: List[Tuple[int, str, Optional[int]]] = []
-    if not os.path.exists(pack + ".pack"):  # removed since it was listed (git gc, repack)
-        return found
     with open(pack + ".idx", "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as idx:
         if idx[:8] != IDX_V2:  # version 1: the fan-out, then (offset, name) records
             fanout = struct.unpack_from(">256I", idx, 0)
@@ -104,6 +113,8 @@ def _locate_all(key: tuple, idx: mmap.mmap, count: int,
     in Python for each). Kept compact: binary names, the CRCs and offsets as arrays."""
     names = 8 + 1024
     if key not in _TABLES:
+        for old in [k for k in _TABLES if k[0] == key[0]] or list(_TABLES)[:max(0, len(_TABLES) - TABLES_KEPT + 1)]:
+            del _TABLES[old]  # a rewritten .idx replaces its tables; a long-lived process keeps a few
         table = idx[names:names + count * 20]
         crcs, offsets = array("I"), array("I")
         crcs.frombytes(idx[names + count * 20:names + count * 24])
@@ -135,46 +146,79 @@ def read_undeltified(pack: str, shas: Set[str], out: Dict[str, Tuple[int, bytes]
     located = locate(pack, shas)
     if not located:
         return
-    found.update(sha for _, sha, _ in located)
     located.sort()
     where = os.path.basename(pack) + ".pack"
-    with open(pack + ".pack", "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        length = len(data)
-        for offset, sha, crc in located:
-            if offset + 1 >= length:
-                corrupt[sha] = f"offset {offset} is past the end of {where}"
-                continue
-            byte = data[offset]
-            type_num, size, shift, pos = (byte >> 4) & 7, byte & 15, 4, offset + 1
-            while byte & 0x80 and pos < length:
-                byte = data[pos]
-                size |= (byte & 0x7F) << shift
-                shift += 7
-                pos += 1
-            if type_num in (6, 7):  # deltified: dulwich reads it, once its entry is checked
-                if crc is not None and zlib.crc32(data[offset:_entry_end(pack, offset, length)]) != crc:
-                    corrupt[sha] = f"{where} at offset {offset}: CRC32 of the packed entry does not match the .idx"
-                continue
-            stream = zlib.decompressobj()
-            chunk = data[pos:pos + size + SLACK]
-            try:
-                content = stream.decompress(chunk, size + 1)
-            except zlib.error as e:
-                corrupt[sha] = f"{where} at offset {offset}: {_zlib_words(e)}"
-                continue
-            if not stream.eof and not stream.unconsumed_tail and pos + size + SLACK < length:
-                continue  # a stream longer than the slack: dulwich reads it
-            end = pos + len(chunk) - len(stream.unused_data)
-            if not 1 <= type_num <= 4:
-                corrupt[sha] = f"{where} at offset {offset}: unknown object type {type_num}"
-            elif not stream.eof or len(content) != size:
-                corrupt[sha] = f"{where} at offset {offset}: inflated size is not {size}"
-            elif crc is not None and zlib.crc32(data[offset:end]) != crc:
+    try:
+        f = open(pack + ".pack", "rb")
+    except FileNotFoundError:  # removed since it was listed: the caller looks again
+        return
+    with f:
+        try:
+            data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # empty
+            raise CorruptObject(f"pack {where} is empty") from None
+        with data:
+            expected = _pack_checksum(pack)
+            if expected is None:  # its .idx removed meanwhile: the caller looks again
+                return
+            if len(data) < 32 or data[-20:] != expected:
+                raise CorruptObject(f"pack {where} does not match its index")
+            found.update(sha for _, sha, _ in located)
+            _read_entries(data, where, pack, located, shas, out, corrupt)
+
+
+def _pack_checksum(pack: str) -> Optional[bytes]:
+    """The checksum of the `.pack` its `.idx` records (the trailer's first 20 bytes), as
+    git compares them when it opens a pack; None if the `.idx` is gone."""
+    try:
+        with open(pack + ".idx", "rb") as f:
+            f.seek(-40, os.SEEK_END)
+            return f.read(20)
+    except FileNotFoundError:
+        return None
+    except OSError:  # shorter than its trailer
+        raise CorruptObject(f"pack index {os.path.basename(pack)}.idx is corrupt (truncated)") from None
+
+
+def _read_entries(data: mmap.mmap, where: str, pack: str, located: List[Tuple[int, str, Optional[int]]],
+                  shas: Set[str], out: Dict[str, Tuple[int, bytes]], corrupt: Dict[str, str]) -> None:
+    """read_undeltified's reading, in offset order, with each entry's checks."""
+    length = len(data)
+    for offset, sha, crc in located:
+        if offset + 1 >= length:
+            corrupt[sha] = f"offset {offset} is past the end of {where}"
+            continue
+        byte = data[offset]
+        type_num, size, shift, pos = (byte >> 4) & 7, byte & 15, 4, offset + 1
+        while byte & 0x80 and pos < length:
+            byte = data[pos]
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            pos += 1
+        if type_num in (6, 7):  # deltified: dulwich reads it, once its entry is checked
+            if crc is not None and zlib.crc32(data[offset:_entry_end(pack, offset, length)]) != crc:
                 corrupt[sha] = f"{where} at offset {offset}: CRC32 of the packed entry does not match the .idx"
-            else:
-                out[sha] = (type_num, content)
-                shas.discard(sha)
-                corrupt.pop(sha, None)
+            continue
+        stream = zlib.decompressobj()
+        chunk = data[pos:pos + size + SLACK]
+        try:
+            content = stream.decompress(chunk, size + 1)
+        except zlib.error as e:
+            corrupt[sha] = f"{where} at offset {offset}: {_zlib_words(e)}"
+            continue
+        if not stream.eof and not stream.unconsumed_tail and pos + size + SLACK < length:
+            continue  # a stream longer than the slack: dulwich reads it
+        end = pos + len(chunk) - len(stream.unused_data)
+        if not 1 <= type_num <= 4:
+            corrupt[sha] = f"{where} at offset {offset}: unknown object type {type_num}"
+        elif not stream.eof or len(content) != size:
+            corrupt[sha] = f"{where} at offset {offset}: inflated size is not {size}"
+        elif crc is not None and zlib.crc32(data[offset:end]) != crc:
+            corrupt[sha] = f"{where} at offset {offset}: CRC32 of the packed entry does not match the .idx"
+        else:
+            out[sha] = (type_num, content)
+            shas.discard(sha)
+            corrupt.pop(sha, None)
 
 
 def _entry_end(pack: str, offset: int, size: int) -> int:

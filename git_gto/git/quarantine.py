@@ -5,7 +5,7 @@ repository only once the hooks accept the push."""
 from __future__ import annotations
 
 import os
-from typing import Any, Optional, Set, Tuple
+from typing import Any, Dict, Optional, Set, Tuple
 
 from git_gto.errors import GtoError
 
@@ -35,11 +35,17 @@ class Quarantine:
         if found is not None:
             return found
         out: dict = {}
+        corrupt: Dict[str, str] = {}
         packed: Set[str] = set()
         for pack in pack_files(self.path):
-            read_undeltified(pack, {sha}, out, {}, packed)
+            try:
+                read_undeltified(pack, {sha}, out, corrupt, packed)
+            except CorruptObject as e:
+                raise GtoError(str(e)) from None
             if sha in out:
                 return out[sha]
+        if sha in corrupt:  # as the repository's own store: a damaged entry is an error, named
+            raise GtoError(f"object {sha} is corrupt ({corrupt[sha]})")
         if not packed:
             return None
         if self._store is None:

@@ -190,15 +190,28 @@ class GitRepo:
         out: Dict[str, Tuple[int, bytes]] = {}
         corrupt: Dict[str, str] = {}
         packed: Set[str] = set()  # in a pack of ours (deltified ones are left for dulwich)
-        for pack in pack_files(objects):
-            if not pending:
-                break
-            read_undeltified(pack, pending, out, corrupt, packed)
+        listed: Set[str] = set()
+
+        def read_packs() -> None:
+            """Read from the packs not read yet (git lists them again on a miss: a gc may
+            have packed loose objects, or replaced a pack, since they were listed)."""
+            for pack in pack_files(objects):
+                if pending and pack not in listed:
+                    listed.add(pack)
+                    try:
+                        read_undeltified(pack, pending, out, corrupt, packed)
+                    except CorruptObject as e:
+                        raise GtoError(str(e)) from None
+
+        read_packs()
         directories = [objects]
         alternates = bool(pending) and os.path.exists(os.path.join(objects, "info", "alternates"))
         if alternates:
             directories += [getattr(alt, "path", "") for alt in self.dulwich.object_store.alternates]
+        listed_again = False
         for sha in sorted(pending):
+            if sha in out:  # found in a pack listed again
+                continue
             try:
                 found = next(filter(None, (read_loose(d, sha) for d in directories if d)), None)
             except CorruptObject as e:
@@ -206,6 +219,10 @@ class GitRepo:
                     raise GtoError(str(e)) from None
                 unreadable[sha] = str(e)
                 continue
+            if found is None and not listed_again and sha not in corrupt and sha not in packed:
+                listed_again = True
+                read_packs()
+                found = out.get(sha)
             if found is None and sha not in corrupt and (alternates or sha in packed):
                 found = self._dulwich_raw(sha)
             if found is not None:
