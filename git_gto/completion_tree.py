@@ -33,7 +33,7 @@ LISTED = (  # what `git gto <TAB>` lists, with the help shown next to each
 )
 COMMANDS = {
     'show': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
         ('option', 'all_branches', ('-a', '--all-branches'), (), True, False, 1, False, 'Also read artifacts.yaml at the head of every branch.', 'none'),
         ('option', 'all_commits', ('-A', '--all-commits'), (), True, False, 1, False, 'Also read artifacts.yaml in every commit of every branch.', 'none'),
@@ -52,7 +52,7 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'history': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
         ('option', 'all_branches', ('-a', '--all-branches'), (), True, False, 1, False, 'Also read artifacts.yaml at the head of every branch.', 'none'),
         ('option', 'all_commits', ('-A', '--all-commits'), (), True, False, 1, False, 'Also read artifacts.yaml in every commit of every branch.', 'none'),
@@ -68,7 +68,7 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'check-ref': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'ref', ('ref',), (), False, False, 1, False, None, 'tags'),
         ('option', 'as_json', ('--json',), (), True, False, 1, False, 'Print JSON.', 'none'),
         ('option', 'show_name', ('--name',), (), True, False, 1, False, 'Print only the artifact name.', 'none'),
@@ -79,7 +79,7 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'at': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'rev', ('rev',), (), False, False, 1, False, None, 'refs'),
         ('option', 'contains', ('--contains',), (), True, False, 1, False, 'Versions whose commit contains REV (REV or a descendant), not only those on REV.', 'none'),
         ('option', 'as_json', ('--json',), (), True, False, 1, False, 'Print JSON.', 'none'),
@@ -87,14 +87,14 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'stages': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('option', 'allowed', ('--allowed',), (), True, False, 1, False, 'Only the stages allowed by .gto (nothing if unrestricted).', 'none'),
         ('option', 'used', ('--used',), (), True, False, 1, False, 'Only the stages some version is in now.', 'none'),
         ('option', 'as_json', ('--json',), (), True, False, 1, False, 'Print JSON.', 'none'),
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'describe': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
         ('option', 'rev', ('--rev',), (), False, False, 1, False, 'Read artifacts.yaml as committed at REV (default: the work tree).', 'refs'),
         ('option', 'show_type', ('--type',), (), True, False, 1, False, 'Print only the type.', 'none'),
@@ -104,7 +104,7 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'doctor': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('option', 'all_commits', ('-A', '--all-commits'), (), True, False, 1, False, 'Also read artifacts.yaml in every commit of every branch.', 'none'),
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
@@ -117,14 +117,14 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'status': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'remote', ('remote',), (), False, False, 1, False, None, 'none'),
         ('option', 'as_json', ('--json',), (), True, False, 1, False, 'Print JSON.', 'none'),
         ('option', 'plain', ('--plain',), (), True, False, 1, False, 'Print a plain table for grep and awk.', 'none'),
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'register': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
         ('argument', 'ref', ('ref',), (), False, False, 1, False, None, 'refs'),
         ('option', 'version', ('--version', '--ver'), (), False, False, 1, False, 'Version to register (vX.Y.Z); the next patch version otherwise.', 'none'),
@@ -140,7 +140,7 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'assign': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
         ('argument', 'ref', ('ref',), (), False, False, 1, False, None, 'refs'),
         ('option', 'version', ('--version',), (), False, False, 1, False, 'With REF: the version to register there if it has none. Without REF: the registered version to assign.', 'versions'),
@@ -155,7 +155,7 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'deprecate': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
         ('argument', 'version', ('version',), (), False, False, 1, False, None, 'versions'),
         ('argument', 'stage', ('stage',), (), False, False, 1, False, None, 'stages'),
@@ -170,12 +170,12 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'fetch': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'remote', ('remote',), (), False, False, 1, False, None, 'none'),
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'annotate': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
         ('option', 'type_', ('--type',), (), False, False, 1, False, 'Artifact type, e.g. model or dataset.', 'none'),
         ('option', 'path', ('--path',), (), False, False, 1, False, 'Where the artifact lives (a path in the repository, or a URL).', 'none'),
@@ -191,7 +191,7 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'remove': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
         ('option', 'commit', ('--commit',), (), True, False, 1, False, 'Commit artifacts.yaml (alone) afterwards.', 'none'),
         ('option', 'push', ('--push',), (), True, False, 1, False, 'Commit and push the commit to the remote.', 'none'),
@@ -212,11 +212,11 @@ COMMANDS = {
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'print-state': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
     'promote': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL to clone (changes are then pushed back to it).', 'dir'),
+        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
         ('argument', 'ref', ('ref',), (), False, False, 1, False, None, 'refs'),
         ('option', 'version', ('--version',), (), False, False, 1, False, 'With REF: the version to register there if it has none. Without REF: the registered version to assign.', 'versions'),

@@ -53,7 +53,7 @@ def complete_tags(ctx: click.Context, param, incomplete: str):
 
 repo_option = click.option(
     "-r", "--repo", default=".", show_default=True, metavar="PATH|URL", shell_complete=complete_repo,
-    help="Repository: a local path, or a URL to clone (changes are then pushed back to it).",
+    help="Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).",
 )
 message_option = click.option("-m", "--message", default=None, help="Tag message (a default one otherwise).")
 force_option = click.option("--force", is_flag=True, help="Create the tag even if a check says no.")

@@ -178,6 +178,14 @@ def check_signed(policy: Policy, stage: str, good: bool, reason: str, signer: st
                                    f"not by {signer}")
 
 
+def refuse_uncheckable(policy: Policy, stage: str, key: str, reason: str) -> None:
+    """An event of a protected stage signed by a key the verifier's keyring lacks: it may be
+    an allowed signer's, it cannot be told here."""
+    by = f"the signature by key {key}" if key else "the signature"
+    raise Violation(PROTECTED, f"stage '{stage}' may be signed only by {', '.join(policy.protected_stages[stage])}: "
+                               f"{by} cannot be checked here ({reason})")
+
+
 def check_deletion(policy: Policy, kind: str, stage: Optional[str], tag: str) -> None:
     if protects(policy, kind, stage):
         raise Violation(PROTECTED, f"the tags of protected stage '{stage}' are never deleted ({tag})")

@@ -78,6 +78,8 @@ class Trust:
     def check_signature(self, stage: str, verdict: "Verdict") -> None:
         signers = self.signers()
         principals = signers.principals(verdict.format, verdict.key, verdict.principals) if verdict.good else set()
+        if verdict.unknown_key and verdict.format != "ssh":  # a key (certificate) this keyring lacks
+            P.refuse_uncheckable(self.policy, stage, verdict.key, verdict.reason)
         if verdict.unknown_key:  # signed, by a key nobody listed: not an allowed signer
             P.check_signed(self.policy, stage, True, "", f"key {verdict.key} ({verdict.reason})", set())
         P.check_signed(self.policy, stage, verdict.good, verdict.reason, verdict.signer or "an unknown key",

@@ -558,3 +558,15 @@ def test_a_remote_registry_without_atomic_push_refuses_a_change_of_several_tags(
     assert [tags_of(m) for m in mirrors(home())] == [{}]
     result = ok(gto("register", "m", "-r", urls["http"], cwd=tmp_path))
     assert f"Pushed m@v0.0.1 to {urls['http']}" in result.stderr.splitlines()
+
+
+def test_a_refused_connection_keeps_gits_reason(gto, tmp_path):
+    """git words a refused connection over two lines; both reach the user, in one."""
+    import socket
+
+    with socket.socket() as probe:  # a port on loopback that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    line = refused(gto("show", "-r", f"git://127.0.0.1:{port}/x.git", cwd=tmp_path), 1,
+                   f"cannot clone 'git://127.0.0.1:{port}/x.git': unable to connect to 127.0.0.1:")
+    assert line.rstrip().endswith("Connection refused"), line

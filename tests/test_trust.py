@@ -283,6 +283,12 @@ def test_check_ref_verify(repo, gto, gnupg):
     repo.commit("one")
     ok(gto("register", "m"))
     refused(gto("check-ref", "m@v0.0.1", "--verify"), 1, "tag 'm@v0.0.1' does not verify: the tag is not signed")
+    # a gate never passes on nothing: a typo, a shortcut, a tag that is not an event
+    for missing in ("m#dev#99", "refs/tags/m#dev#99", "m#dev"):
+        refused(gto("check-ref", missing, "--verify"), 1, f"error: tag '{missing.removeprefix('refs/tags/')}' not found")
+    repo.git("tag", "-a", "-m", "x", "release-1")
+    refused(gto("check-ref", "release-1", "--verify"), 1, "tag 'release-1' is not a registry event: nothing to verify")
+    assert ok(gto("check-ref", "m#dev#99")).stdout == ""  # without --verify, as gto: nothing, successfully
     use_gpg(repo, "alice")
     ok(gto("assign", "m", "--stage", "dev", "--sign"))
     result = ok(gto("check-ref", "m#dev#1", "--verify", "--json"))
@@ -658,3 +664,20 @@ def test_verify(repo, gto, gnupg):
     assert "policy protected_stages" in gto("doctor").stdout
     refused(gto("verify"), 2, "Name the tags to verify, or --all")
     refused(gto("verify", "nope@v1.0.0"), 1, "tag 'nope@v1.0.0' not found")
+
+
+@needs(NO_GPG, "gpg is needed")
+def test_a_signature_the_keyring_cannot_check_is_not_called_someone_elses(repo, gto, gnupg, monkeypatch, tmp_path):
+    """Alice's OpenPGP key missing from the verifier's keyring: the assignment is refused,
+    and the message says the signature cannot be checked here (not that another signed it)."""
+    commit_policy(repo, gnupg)
+    ok(gto("register", "m"))
+    use_gpg(repo, "alice")
+    ok(to_prod(gto, "v0.0.1", "--sign"))
+    empty = tmp_path / "empty-gnupg"
+    empty.mkdir(mode=0o700)
+    monkeypatch.setenv("GNUPGHOME", str(empty))
+    line = refused(gto("verify", "m#prod#3"), 1, "m#prod#3: policy protected_stages: stage 'prod' may be signed "
+                   "only by alice@example.com: the signature by key ")
+    assert "cannot be checked here (no public key " in line and "in the keyring)" in line, line
+    subprocess.run(["gpgconf", "--kill", "gpg-agent"], env={**os.environ, "GNUPGHOME": str(empty)}, check=False)

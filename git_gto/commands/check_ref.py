@@ -20,17 +20,22 @@ from git_gto.options import complete_tags, json_option, repo_option
 def command(repo, ref, as_json, show_name, show_version, show_event, show_stage, verify):
     """Tell which registry event a tag (REF or refs/tags/REF) records.
 
-    Prints nothing, successfully, when REF is not a GTO tag.
+    Prints nothing, successfully, when REF is not a GTO tag (with --verify: exit 1).
     """
     from git_gto.commands._reading import open_registry
     from git_gto import output, queries, views
-    from git_gto.errors import GtoError, UsageError
+    from git_gto.errors import GtoError, RefNotFound, UsageError
 
     if sum([as_json, show_name, show_version, show_event, show_stage]) > 1:
         raise UsageError("Only one output formatting flag is allowed")
     with open_registry(repo, about=ref) as ws:
         events = queries.check_ref(ws, ref)
         verdict = queries.signatures(ws, [events[0].tag]).get(events[0].tag or "") if events and verify else None
+        name = ref.removeprefix("refs/tags/")
+        exists = bool(events) or not verify or ws.repo.has_tag(name)
+    if verify and not events:  # a gate (`check-ref TAG --verify && deploy`) never passes on nothing
+        raise RefNotFound(f"tag '{name}' not found") if not exists else \
+            GtoError(f"tag '{name}' is not a registry event: nothing to verify")
     if not events:
         return
     event = events[0]

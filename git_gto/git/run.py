@@ -61,11 +61,21 @@ def git(location: Optional[Location], *args: str, check: bool = True, cwd: Optio
     return result
 
 
+_PREFIXES = ("fatal:", "error:", "warning:", "hint:", "remote:", "To ", "From ", " ! ", "!")
+
+
 def git_reason(stderr: str) -> str:
-    """git's own reason: its `fatal:`/`error:` line, else its last line."""
+    """git's own reason: its `fatal:`/`error:` line with the lines that continue it (git
+    words a refused connection over two: "unable to connect to HOST:", then "...errno=
+    Connection refused"), else its last line."""
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    for line in lines:
+    for at, line in enumerate(lines):
         if line.startswith(("fatal: ", "error: ")):
-            return line.split(": ", 1)[1]
+            reason = line.split(": ", 1)[1]
+            for more in lines[at + 1:]:
+                if not reason.endswith(":") or more.startswith(_PREFIXES):
+                    break
+                reason = f"{reason} {more}"
+            return reason
     return lines[-1] if lines else "no reason given"
 
