@@ -203,12 +203,25 @@ def _dropped(name: str, only_if_same: bool = False):
     return narrower
 
 
+def _dates_only(headers: List[str], cells: List[List[Any]], width: int) -> Tuple[List[str], List[List[Any]]]:
+    """Timestamps to the day."""
+    at = [i for i, h in enumerate(headers) if h in ("created_at", "timestamp")]
+    return headers, [[c[:10] if i in at and isinstance(c, str) else c for i, c in enumerate(row)] for row in cells]
+
+
+# what users copy, cut last: tags after everything else, names and versions before them
+CUT_LAST = {"name": 1, "artifact": 1, "version": 1, "ref": 2, "tag": 2}
+
+
 def _cut(headers: List[str], cells: List[List[Any]], width: int) -> Tuple[List[str], List[List[Any]]]:
-    """The widest columns cut to fit, their cells ending in '…' (never below 8 characters)."""
+    """The widest columns cut to fit, their cells ending in '…' (never below 8 characters);
+    the names users copy (`CUT_LAST`) only when nothing else is left to cut."""
     for _ in range(4 * len(headers)):
         excess = _table_width(headers, cells) - width
         widths = _column_widths(headers, cells)
-        column = max(range(len(headers)), key=widths.__getitem__)
+        cuttable = [i for i, h in enumerate(headers) if widths[i] > max(8, len(h) + 2)] or range(len(headers))
+        tier = min(CUT_LAST.get(headers[i], 0) for i in cuttable)
+        column = max((i for i in cuttable if CUT_LAST.get(headers[i], 0) == tier), key=widths.__getitem__)
         limit = max(8, widths[column] - excess, len(headers[column]) + 2)
         if excess <= 0 or limit >= widths[column]:
             break
@@ -218,7 +231,7 @@ def _cut(headers: List[str], cells: List[List[Any]], width: int) -> Tuple[List[s
 
 
 # how a table is narrowed to the terminal, in this order (the README says so)
-_NARROWER = (_shorter_times, _dropped("commit"), _dropped("artifact", only_if_same=True), _cut)
+_NARROWER = (_shorter_times, _dropped("commit"), _dropped("artifact", only_if_same=True), _dates_only, _cut)
 _PAGING: List[bool] = []  # output goes through a pager, to the terminal
 
 
