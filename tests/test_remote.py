@@ -447,6 +447,7 @@ def test_fetch_keeps_a_local_tag_that_differs(repo, gto, served, tmp_path):
     assert result.stderr.splitlines()[-1] == "error: 1 tag(s) differ from those of 'origin' and were kept as they are " \
                                              "(see `git gto status origin`)"
     assert "! [rejected]" in result.stderr and "m@v0.0.1" in result.stderr
+    assert result.stderr.count("[rejected]") == 1, result.stderr  # git's line once, not twice
     assert repo.git("rev-parse", "m@v0.0.1") == ours
     assert repo.tags() == ["m@v0.0.1", "n@v0.0.1"]
 

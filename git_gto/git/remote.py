@@ -42,4 +42,4 @@ def fetch_tags(repo: GitRepo, remote: str) -> Tuple[List[str], List[str]]:
     kept = [line.strip() for line in said if line.lstrip().startswith("! [rejected]")]
     if result.returncode != 0 and not kept:
         raise GtoError(f"cannot fetch from '{remote}': {git_reason(result.stderr)}")
-    return [line for line in said if line not in kept and not line.strip().startswith("* [new tag]")], kept
+    return [line for line in said if line.strip() not in kept and not line.strip().startswith("* [new tag]")], kept
