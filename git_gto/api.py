@@ -114,7 +114,7 @@ def history(repo: Repo, artifact: Optional[str] = None, ascending: bool = False,
             author: Optional[str] = None) -> Any:
     """`history --json`, newest first: every registration, assignment, deprecation...
     `artifact` may be a shortcut (NAME@vX.Y.Z, NAME@latest, NAME#STAGE); `since`, `until`
-    (dates: YYYY-MM-DD, ISO date-time, @EPOCH, 'N days ago'), `event` (a kind or several),
+    (dates: YYYY-MM-DD, ISO date-time, @EPOCH, 'yesterday', 'N days ago'), `event` (a kind or several),
     `stage` and `author` (a regular expression on "Name <email>") filter, as the CLI's
     options. With `table=True`, `(rows, "keys")`: the table's columns of each event."""
     from git_gto import queries, views

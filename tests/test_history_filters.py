@@ -65,6 +65,10 @@ def test_since_and_until_include_both_ends(journal, gto):
     assert len(refs(gto("history", "--until", "2024-01-01", "--json"))) == 7  # the whole day
     assert refs(gto("history", "--until", "2023-12-31", "--json")) == []
     assert len(refs(gto("history", "--since", "100 years ago", "--json"))) == 7
+    # git's words for a day ago and now (the journal is of 2024: nothing since yesterday)
+    assert refs(gto("history", "--since", "yesterday", "--json")) == []
+    assert len(refs(gto("history", "--until", "Yesterday", "--json"))) == 7
+    assert len(refs(gto("history", "--until", "today", "--json"))) == 7
 
 
 def test_author_is_a_pattern_on_name_and_email(journal, gto):
@@ -90,8 +94,10 @@ def test_the_api_takes_the_same_filters(journal, gto):
 
 @pytest.mark.parametrize("args, code, message", [
     (["--since", "yesterdayish"], 2,
-     "error: invalid date for --since: 'yesterdayish' (use YYYY-MM-DD, an ISO date-time, @EPOCH or 'N days ago')"),
-    (["--until", "2024-02-30"], 2, "error: invalid date for --until: '2024-02-30'"),
+     "error: invalid date for --since: 'yesterdayish' (use YYYY-MM-DD, an ISO date-time, @EPOCH, 'yesterday' or "
+     "'N days ago')"),
+    (["--until", "2024-02-30"], 2, "error: invalid date for --until: '2024-02-30' (use YYYY-MM-DD, an ISO "
+     "date-time, @EPOCH, 'yesterday' or 'N days ago')"),
     (["--event", "promotion"], 2,
      "error: Invalid value for '--event': 'promotion' is not one of 'registration', 'deregistration', "
      "'assignment', 'unassignment', 'deprecation' (see 'git gto history -h')"),
