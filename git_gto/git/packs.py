@@ -18,9 +18,9 @@ from typing import Dict, Iterable, List, Optional, Set, Tuple
 from git_gto.git.objects import TYPE_NAMES
 
 IDX_V2 = b"\xfftOc\x00\x00\x00\x02"
-BISECT_RATIO = 16  # looking up more than 1/16 of a pack's objects: read its .idx tables whole
+BISECT_RATIO = 16  # having found 1/16 of a pack's objects: read its .idx tables whole
 TABLES_KEPT = 8  # the .idx tables a process keeps (an API caller may read many repositories)
-_LOOKED_UP: Dict[tuple, int] = {}  # (.idx path, inode, size, mtime) -> objects looked up in it
+_LOOKED_UP: Dict[tuple, int] = {}  # (.idx path, inode, size, mtime) -> objects found in it
 _TABLES: Dict[tuple, Tuple[Dict[bytes, int], "array[int]", "array[int]"]] = {}  # the same -> its tables
 SLACK = 1024  # compressed bytes read past the inflated size (zlib's overhead is far less)
 
@@ -82,8 +82,7 @@ def _locate(pack: str, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int
         shas = list(shas)
         st = os.fstat(f.fileno())
         tables = (pack + ".idx", st.st_ino, st.st_size, st.st_mtime_ns)  # an .idx rewritten in place is read again
-        looked_up = _LOOKED_UP[tables] = _LOOKED_UP.get(tables, 0) + len(shas)
-        if tables in _TABLES or looked_up * BISECT_RATIO >= count:
+        if tables in _TABLES or _LOOKED_UP.get(tables, 0) * BISECT_RATIO >= count:
             return _locate_all(tables, idx, count, shas)
         for sha in shas:
             key = bytes.fromhex(sha)
@@ -103,6 +102,8 @@ def _locate(pack: str, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int
                         offset = struct.unpack_from(">Q", idx, large + (offset & 0x7FFFFFFF) * 8)[0]
                     found.append((offset, sha, struct.unpack_from(">I", idx, crcs + mid * 4)[0]))
                     break
+        # objects found, not asked for: misses (a repository of loose tags) never build the tables
+        _LOOKED_UP[tables] = _LOOKED_UP.get(tables, 0) + len(found)
     return found
 
 

@@ -34,6 +34,7 @@ class RefSnapshot:
         self._packed: Optional[Dict[bytes, bytes]] = None
         self._loose_files: Optional[List[str]] = None
         self._loose_identities: List[str] = []
+        self._fingerprint: Optional[bytes] = None
         self._tags: Optional[Dict[str, str]] = None
         self._under: Dict[str, Dict[str, str]] = {}  # tags_under's answers, by prefix
         self._searched: Optional["Packed"] = None
@@ -105,13 +106,16 @@ class RefSnapshot:
     def fingerprint(self) -> bytes:
         """Changes whenever any tag is added, moved or deleted (and, harmlessly, when other
         packed refs change); the loose refs' identities combined order-independently."""
-        import hashlib
+        if self._fingerprint is None:
+            import hashlib
 
-        self.loose_tag_files()
-        digest = 0
-        for identity in self._loose_identities:
-            digest ^= int.from_bytes(hashlib.sha1(identity.encode("utf-8", "surrogateescape")).digest(), "big")
-        return hashlib.sha1(self.packed_bytes() + b"\0" + digest.to_bytes(20, "big")).digest()
+            self.loose_tag_files()
+            digest = 0
+            for identity in self._loose_identities:
+                digest ^= int.from_bytes(hashlib.sha1(identity.encode("utf-8", "surrogateescape")).digest(), "big")
+            self._fingerprint = hashlib.sha1(self.packed_bytes() + b"\0" + digest.to_bytes(20, "big")).digest()
+            self._loose_identities = []  # 50k loose refs: megabytes, not needed again
+        return self._fingerprint
 
     def tags(self) -> Dict[str, str]:
         """Tag name -> object id (loose refs win over packed ones)."""
