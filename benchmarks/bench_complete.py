@@ -35,7 +35,7 @@ with open(os.path.join(git_dir, "gto", "tags.cache"), "rb") as f:
     data = f.read()
 payload = data[20:]
 assert hashlib.blake2b(payload, digest_size=20).digest() == data[:20], "digest"
-assert marshal.loads(payload)[0] == 7, "format"
+assert isinstance(marshal.loads(payload)[0], int), "format"
 """
 
 
