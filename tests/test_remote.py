@@ -30,6 +30,18 @@ def tags_of(bare: Path) -> Dict[str, str]:
     return dict(line.split(" ") for line in out.splitlines())
 
 
+def bare_copy(repo, tmp_path: Path, *config: str) -> Path:
+    """A bare clone of `repo` (with `config` settings, `key=value`), to serve."""
+    bare = tmp_path / "r.git"
+    git("clone", "-q", "--bare", *(f"--config={c}" for c in config), str(repo.path), str(bare), cwd=tmp_path)
+    return bare
+
+
+def served_path(urls: Dict[str, str]) -> Path:
+    """The repository the servers serve (what its file:// URL names)."""
+    return Path(urls["file"][len("file://"):])
+
+
 def mirrors(home: Path) -> List[Path]:
     root = home / ".cache" / "git-gto"
     return sorted(root.glob("*.git")) if root.exists() else []
@@ -130,8 +142,7 @@ def _trace(gto_e2e, args, cwd: Path, tmp_path: Path, name: str) -> str:
 @pytest.mark.parametrize("transport", ["http", "git"])
 def test_a_new_tag_is_fetched_and_the_warm_path_fetches_nothing(repo, gto_e2e, served, tmp_path, transport):
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     urls = served(bare)
     url = urls[transport]
     ok(gto_e2e("register", "m", "-r", url, cwd=tmp_path))
@@ -153,10 +164,9 @@ def test_a_new_tag_is_fetched_and_the_warm_path_fetches_nothing(repo, gto_e2e, s
 
 def test_writes_through_http_and_ssh_push_one_atomic_change(repo, gto, served, tmp_path):
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     urls = served(bare)
-    served_bare = Path(urls["file"][len("file://"):])
+    served_bare = served_path(urls)
     result = ok(gto("assign", "m", "--stage", "prod", "-r", urls["http"], cwd=tmp_path))
     assert f"Pushed m@v0.0.1, m#prod#1 to {urls['http']}" in result.stderr
     ok(gto("assign", "m", "--stage", "dev", "-r", urls["ssh"], cwd=tmp_path))
@@ -166,14 +176,13 @@ def test_writes_through_http_and_ssh_push_one_atomic_change(repo, gto, served, t
 
 def test_the_tagger_is_the_users_identity_from_the_current_repository(repo, gto, served, tmp_path):
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     urls = served(bare)
     (home() / ".gitconfig").write_text("[init]\n\tdefaultBranch = main\n")  # no identity globally
     repo.git("config", "user.name", "Local Person")
     repo.git("config", "user.email", "local@example.com")
     ok(gto("register", "m", "-r", urls["http"]))
-    tag = git("cat-file", "-p", "m@v0.0.1", cwd=Path(urls["file"][len("file://"):]))
+    tag = git("cat-file", "-p", "m@v0.0.1", cwd=served_path(urls))
     assert "tagger Local Person <local@example.com>" in tag
     refused(gto("register", "n", "-r", urls["http"], cwd=tmp_path), 1, "error: unable to auto-detect email address")
 
@@ -185,8 +194,7 @@ def _two_writers(repo, tmp_path, served):
     """A served registry with two commits; two users (two homes: two caches)."""
     repo.commit("first")
     repo.commit("second")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     urls = served(bare)
     users = []
     for who in ("alice", "bob"):
@@ -194,7 +202,7 @@ def _two_writers(repo, tmp_path, served):
         h.mkdir()
         (h / ".gitconfig").write_text(f"[user]\n\tname = {who}\n\temail = {who}@example.com\n")
         users.append({**os.environ, "HOME": str(h), "XDG_CONFIG_HOME": str(h / ".config")})
-    return urls, Path(urls["file"][len("file://"):]), users
+    return urls, served_path(urls), users
 
 
 def _run(env, *args, cwd) -> subprocess.CompletedProcess:
@@ -270,10 +278,9 @@ def test_two_writers_at_once_end_with_distinct_versions_or_one_refusal(repo, ser
 
 def test_a_policy_refusal_is_not_retried_and_reaches_the_user(repo, gto_e2e, served, tmp_path):
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     urls = served(bare)
-    server = Path(urls["file"][len("file://"):])
+    server = served_path(urls)
     hook = server / "hooks" / "pre-receive"
     hook.write_text("#!/bin/sh\necho 'POLICY: tags need a ticket' >&2\nexit 1\n")
     hook.chmod(0o755)
@@ -309,8 +316,7 @@ def test_unreachable_host(repo, gto_e2e, servers, tmp_path, command):
 
 def test_refused_credentials(repo, gto_e2e, served, servers, tmp_path):
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     name = served(bare)["http"].rsplit("/", 1)[1]
     os.rename(servers.repos / name, servers.repos / "private" / name)
     tmp = tmp_path / "tmp"
@@ -339,10 +345,9 @@ def test_hostile_urls_for_a_write(repo, gto_e2e, tmp_path, url, reason):
 @pytest.mark.parametrize("damage", ["head", "url", "file"])
 def test_a_corrupted_mirror_is_refused_and_nothing_is_written(repo, gto, served, tmp_path, damage):
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     urls = served(bare)
-    server = Path(urls["file"][len("file://"):])
+    server = served_path(urls)
     ok(gto("show", "-r", urls["http"], cwd=tmp_path))
     [mirror] = mirrors(home())
     if damage == "head":
@@ -363,8 +368,7 @@ def test_a_corrupted_mirror_is_refused_and_nothing_is_written(repo, gto, served,
 def test_a_corrupt_pack_in_the_mirror_is_one_line(repo, gto, served, tmp_path):
     repo.commit("first")
     repo.tag("m@v0.0.1", "r")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     url = served(bare)["http"]
     ok(gto("show", "-r", url, cwd=tmp_path))
     [mirror] = mirrors(home())
@@ -417,8 +421,7 @@ def test_fetch_in_a_one_commit_checkout(repo, gto, served, tmp_path):
 
 def test_a_repository_with_a_remote_but_no_registry_tags_says_so_once(repo, gto, served, tmp_path):
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     url = served(bare)["file"]
     repo.git("remote", "add", "origin", url)
     result = ok(gto("show"))
@@ -431,8 +434,7 @@ def test_a_repository_with_a_remote_but_no_registry_tags_says_so_once(repo, gto,
 
 def test_fetch_keeps_a_local_tag_that_differs(repo, gto, served, tmp_path):
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     url = served(bare)["file"]
     other = tmp_path / "other"
     git("clone", "-q", url, str(other), cwd=tmp_path)
@@ -454,8 +456,7 @@ def test_fetch_keeps_a_local_tag_that_differs(repo, gto, served, tmp_path):
 
 def test_status_shows_what_differs(repo, gto, served, tmp_path):
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
+    bare = bare_copy(repo, tmp_path)
     url = served(bare)["git"]
     repo.git("remote", "add", "origin", url)
     ok(gto("register", "m", "--push"))
@@ -491,12 +492,10 @@ def _no_atomic_origin(repo, served, tmp_path, transport: str) -> Path:
     """`origin`, served over `transport`, a bare repository that refuses atomic pushes
     (receive.advertiseAtomic false: git's receive-pack does not offer the capability)."""
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
-    git("config", "receive.advertiseAtomic", "false", cwd=bare)
+    bare = bare_copy(repo, tmp_path, "receive.advertiseAtomic=false")
     urls = served(bare)
     repo.git("remote", "add", "origin", urls[transport])
-    return Path(urls["file"][len("file://"):])
+    return served_path(urls)
 
 
 def _refused_by_git(result, message: str, git_said: str) -> None:
@@ -548,14 +547,12 @@ def test_a_change_of_one_tag_is_pushed_without_atomic(repo, gto, served, tmp_pat
 def test_a_remote_registry_without_atomic_push_refuses_a_change_of_several_tags(repo, gto, served, tmp_path):
     """-r URL: the same refusal, in one line after git's, and the mirror keeps no tag of it."""
     repo.commit("first")
-    bare = tmp_path / "r.git"
-    git("clone", "-q", "--bare", str(repo.path), str(bare), cwd=tmp_path)
-    git("config", "receive.advertiseAtomic", "false", cwd=bare)
+    bare = bare_copy(repo, tmp_path, "receive.advertiseAtomic=false")
     urls = served(bare)
     result = gto("assign", "m", "--stage", "prod", "-r", urls["http"], cwd=tmp_path)
     _refused_by_git(result, f"error: git push to '{urls['http']}' failed: {NO_ATOMIC}; nothing was changed "
                             "locally either.", NO_ATOMIC)
-    assert tags_of(Path(urls["file"][len("file://"):])) == {}
+    assert tags_of(served_path(urls)) == {}
     assert [tags_of(m) for m in mirrors(home())] == [{}]
     result = ok(gto("register", "m", "-r", urls["http"], cwd=tmp_path))
     assert f"Pushed m@v0.0.1 to {urls['http']}" in result.stderr.splitlines()
