@@ -31,11 +31,11 @@ def command(repo, ref, as_json, show_name, show_version, show_event, show_stage,
     with open_registry(repo, about=ref) as ws:
         events = queries.check_ref(ws, ref)
         verdict = queries.signatures(ws, [events[0].tag]).get(events[0].tag or "") if events and verify else None
-        name = ref.removeprefix("refs/tags/")
-        exists = bool(events) or not verify or ws.repo.has_tag(name)
-    if verify and not events:  # a gate (`check-ref TAG --verify && deploy`) never passes on nothing
-        raise RefNotFound(f"tag '{name}' not found") if not exists else \
-            GtoError(f"tag '{name}' is not a registry event: nothing to verify")
+        if verify and not events:  # a gate (`check-ref TAG --verify && deploy`) never passes on nothing
+            name = ref.removeprefix("refs/tags/")
+            if not ws.repo.has_tag(name):
+                raise RefNotFound(f"tag '{name}' not found")
+            raise GtoError(f"tag '{name}' is not a registry event: nothing to verify")
     if not events:
         return
     event = events[0]
