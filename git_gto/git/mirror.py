@@ -27,7 +27,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 from git_gto.errors import GtoError
 from git_gto.git.discover import discover, is_controldir
 from git_gto.git.objects import Identity
-from git_gto.git.refs import RefSnapshot
+from git_gto.git.refs import RefSnapshot, branches
 from git_gto.git.repo import GitRepo
 from git_gto.git.run import git, git_reason
 
@@ -240,19 +240,19 @@ class Mirror:
         if result.returncode != 0:
             raise GtoError(f"cannot fetch from '{self.url}': {git_reason(result.stderr)}")
         listed = result.stdout  # --refs: without peeled lines
-        if listed == self._packed_listing():  # the common case, compared as text (50k refs: 0.15 s less)
+        snapshot = RefSnapshot(self.path)  # packed-refs read once for both comparisons
+        if listed == self._packed_listing(snapshot):  # the common case, compared as text (50k refs: 0.15 s less)
             return True
         remote: Dict[str, str] = {}
         for line in listed.splitlines():
             sha, _, ref = line.partition("\t")
             remote[ref] = sha
-        return remote == self._local_refs()
+        return remote == self._local_refs(snapshot)
 
-    def _packed_listing(self) -> Optional[str]:
+    def _packed_listing(self, snapshot: RefSnapshot) -> Optional[str]:
         """The mirror's refs as `git ls-remote --tags --heads` lists them (without peeled
         lines) when they are all in `packed-refs` (sorted, as git lists them) and are only
         branches and tags; None otherwise (then they are compared one by one)."""
-        snapshot = RefSnapshot(self.path)
         if snapshot.loose_tag_files() or any(files for _, _, files in os.walk(os.path.join(self.path, "refs", "heads"))):
             return None
         text = snapshot.packed_bytes()
@@ -266,21 +266,10 @@ class Mirror:
             return None  # a ref of another kind
         return listing.replace(b" ", b"\t").decode("utf-8", "surrogateescape")
 
-    def _local_refs(self) -> Dict[str, str]:
-        snapshot = RefSnapshot(self.path)
+    def _local_refs(self, snapshot: RefSnapshot) -> Dict[str, str]:
+        """The mirror's tags and branches, ref name -> object id."""
         refs = {"refs/tags/" + name: sha for name, sha in snapshot.tags().items()}
-        refs.update({name.decode("utf-8", "surrogateescape"): sha.decode("ascii")
-                     for name, sha in snapshot.packed().items() if name.startswith(b"refs/heads/")})
-        heads = os.path.join(self.path, "refs", "heads")
-        for top, _, files in os.walk(heads):
-            for name in files:
-                try:
-                    with open(os.path.join(top, name), "rb") as f:
-                        content = f.read(64).strip()
-                except OSError:
-                    continue
-                ref = "refs/heads/" + os.path.relpath(os.path.join(top, name), heads).replace(os.sep, "/")
-                refs[ref] = content.decode("ascii", "replace")
+        refs.update({"refs/heads/" + name: sha for name, sha in branches(self.path, self.path, snapshot).items()})
         return refs
 
     # -- making it, checking it ----------------------------------------------------------------
