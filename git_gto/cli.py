@@ -41,8 +41,8 @@ SECTIONS = ("Read the registry", "Change the registry", "Annotate artifacts", "S
 # what the machine refuses (a read-only or full disk, no permission): told as it is, exit 1
 ENVIRONMENT_ERRORS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,
                       errno.EFBIG, errno.EMFILE, errno.ENFILE}
-INTERNAL_ERROR = 70
-PAGED = {"show", "history", "at", "status"}  # long outputs: through the pager on a terminal  # an unexpected exception: a bug, never a refusal (sysexits' EX_SOFTWARE)
+INTERNAL_ERROR = 70  # an unexpected exception: a bug, never a refusal (sysexits' EX_SOFTWARE)
+PAGED = {"show", "history", "at", "status"}  # long outputs: through the pager on a terminal
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
