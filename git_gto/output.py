@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import re
@@ -80,12 +79,16 @@ def show_log(verbose: bool) -> None:
 
 
 def print_json(data: Any) -> None:
+    import json  # only for --json: not on every command's start-up
+
     click.echo(json.dumps(data, indent=4))
 
 
 def print_json_list(items: Iterable[Any]) -> None:
     """A JSON list written item by item (the same text as `print_json(list(items))`),
     so that a long history is never one huge string in memory."""
+    import json
+
     first = True
     for item in items:
         click.echo("[\n" if first else ",\n", nl=False)
