@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import marshal
 import os
-import tempfile
 import zlib
 from typing import Any, Dict, List, Optional, Set, Tuple
 
@@ -215,6 +214,8 @@ def read_sealed(path: str) -> Any:
 
 def write_sealed(path: str, payload: bytes) -> None:
     """Replace the file with the sealed payload in one rename (nothing on a read-only disk)."""
+    import tempfile  # only when the cache changes: not on every command's start-up
+
     try:
         os.makedirs(os.path.dirname(path), exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix="." + os.path.basename(path) + ".")

@@ -4,7 +4,6 @@ or delete. Nothing is written here: every refusal happens before `publish` write
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from git_gto import registry as R
@@ -19,26 +18,24 @@ if TYPE_CHECKING:
     from git_gto.workspace import Workspace
 
 
-@dataclass
 class Created:
-    tag: str
-    kind: str  # registration, assignment, ...
-    version: Optional[str]
-    target: str
-    message: str
-    not_before: Optional[int] = None  # the earliest tagger time it may have (epoch seconds)
+    """A tag to create, refused at once if git would refuse its name or message;
+    `not_before`: the earliest tagger time it may have (epoch seconds)."""
 
-    def __post_init__(self) -> None:
-        rules.check_new_tag(self.tag, self.message)
+    def __init__(self, tag: str, kind: str, version: Optional[str], target: str, message: str,
+                 not_before: Optional[int] = None) -> None:
+        rules.check_new_tag(tag, message)
+        self.tag, self.kind, self.version, self.target = tag, kind, version, target  # kind: registration, ...
+        self.message, self.not_before = message, not_before
 
 
-@dataclass
 class Change:
     """What one command writes: tags to create, or tags to delete."""
 
-    created: List[Created] = field(default_factory=list)
-    deleted: List[Tuple[str, str]] = field(default_factory=list)  # (tag, object id)
-    warnings: List[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.created: List[Created] = []
+        self.deleted: List[Tuple[str, str]] = []  # (tag, object id)
+        self.warnings: List[str] = []
 
 
 def _writing(ws: "Workspace") -> None:

@@ -5,7 +5,6 @@ Only click is imported at start-up; each command's module is imported when it ru
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
 from typing import List, Optional
@@ -13,6 +12,7 @@ from typing import List, Optional
 import click
 
 from git_gto import __version__
+from git_gto.exits import INTERRUPTED, failure
 
 # command -> (module, section); aliases map to the same module
 COMMANDS = {
@@ -38,10 +38,6 @@ COMMANDS = {
 }
 ALIASES = {"promote": "assign"}
 SECTIONS = ("Read the registry", "Change the registry", "Annotate artifacts", "Set up")
-# what the machine refuses (a read-only or full disk, no permission): told as it is, exit 1
-ENVIRONMENT_ERRORS = {errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.EACCES, errno.EPERM, errno.EIO,
-                      errno.EFBIG, errno.EMFILE, errno.ENFILE}
-INTERNAL_ERROR = 70  # an unexpected exception: a bug, never a refusal (sysexits' EX_SOFTWARE)
 PAGED = {"show", "history", "at", "status"}  # long outputs: through the pager on a terminal
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -126,9 +122,9 @@ def cli(ctx: click.Context, verbose: bool, traceback: bool) -> None:
     See `git help gto` for the tag formats, configuration and examples.
     """
     ctx.obj = {"verbose": verbose, "traceback": traceback}
-    from git_gto.output import show_log
+    from git_gto.verbose import show
 
-    show_log(verbose or os.environ.get("GTO_LOG_LEVEL", "").upper() == "DEBUG")
+    show(verbose or os.environ.get("GTO_LOG_LEVEL", "").upper() == "DEBUG")
 
 
 def _command_position(argv: List[str]) -> Optional[int]:
@@ -190,13 +186,8 @@ def _external(argv: List[str]) -> None:
         os.execv(program, [program, *argv[pos + 1:]])
 
 
-def main(argv: Optional[List[str]] = None) -> None:
-    """Entry point of `git-gto` and of every `git-gto-<command>` shim."""
-    if argv is None:
-        argv = sys.argv[1:]
-        prog = os.path.basename(sys.argv[0])
-        if prog.startswith("git-gto-"):
-            argv = [prog[len("git-gto-"):], *argv]
+def main(argv: List[str]) -> None:
+    """Run `git gto ARGV` through click and exit (direct.main sends here what it leaves)."""
     if "_GIT_GTO_COMPLETE" not in os.environ:
         argv = _help_words(argv)
         _external(argv)
@@ -237,37 +228,12 @@ def run(argv: List[str]) -> int:
         return e.exit_code
     except click.exceptions.Abort:
         print_error("fatal", "aborted")
-        return 130
-    except KeyboardInterrupt:
-        print_error("fatal", "interrupted")
-        return 130
-    except BrokenPipeError:
-        sys.stderr.close()
-        return 141
-    except Exception as e:  # one line on stderr, never a traceback unless asked
-        from git_gto.errors import GtoError
-
-        if _debug(argv):
-            raise
-        if isinstance(e, GtoError):
-            if e.said:
-                from git_gto import output
-
-                output.message("\n".join(e.said))
-            print_error(e.prefix, e.message)
-            return e.exit_code
-        if isinstance(e, OSError) and e.errno in ENVIRONMENT_ERRORS:
-            where = f" ({e.filename})" if e.filename else ""
-            print_error("fatal", f"{e.strerror}{where}")  # the machine's state, not a bug
-            return 1
-        print_error("fatal", f"internal error: {type(e).__name__}: {e} "
-                             "(a bug in git-gto; GTO_DEBUG=1 shows the traceback)")
-        return INTERNAL_ERROR
+        return INTERRUPTED
+    except (KeyboardInterrupt, Exception) as e:  # one line on stderr, never a traceback unless asked
+        return failure(e, traceback=_traceback_asked(argv))
 
 
-def _debug(argv: List[str]) -> bool:
-    """A traceback is wanted: GTO_DEBUG is set, or `--traceback` was given."""
-    if os.environ.get("GTO_DEBUG", "").lower() in ("1", "true", "yes", "on"):
-        return True
+def _traceback_asked(argv: List[str]) -> bool:
+    """`git gto --traceback CMD`: a bug's traceback is wanted."""
     pos = _command_position(argv)
     return any(a in ("--traceback", "--tb") for a in argv[:pos])

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import os
 import posixpath
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, List, Optional
 
 from git_gto.errors import ConfigError
@@ -21,15 +19,15 @@ FALSE_WORDS = ("0", "false", "no", "off", "n", "f")
 TRUE_WORDS = ("1", "true", "yes", "on", "y", "t")
 
 
-@dataclass
 class Config:
     """What `.gto` and the environment say; None means "not restricted"."""
 
-    stages: Optional[List[str]] = None
-    types: Optional[List[str]] = None
-    index: str = DEFAULT_INDEX
-    emojis: Optional[bool] = None  # None: on a terminal only
-    policy: Optional["Policy"] = None  # `policy:` (it counts as committed on the policy ref)
+    def __init__(self, stages: Optional[List[str]] = None, types: Optional[List[str]] = None) -> None:
+        self.stages = stages
+        self.types = types
+        self.index = DEFAULT_INDEX
+        self.emojis: Optional[bool] = None  # None: on a terminal only
+        self.policy: Optional["Policy"] = None  # `policy:` (it counts as committed on the policy ref)
 
 
 def _as_bool(value: Any, where: str) -> bool:
@@ -111,6 +109,8 @@ def _apply_environment(config: Config) -> None:
         raw = upper[var]
         value: Any = raw
         if key in ("stages", "types"):
+            import json
+
             try:
                 value = json.loads(raw)
             except ValueError:

@@ -3,7 +3,6 @@ tags, read again only when their tags changed, and built one at a time when firs
 
 from __future__ import annotations
 
-import logging
 import marshal
 import os
 import re
@@ -17,8 +16,8 @@ from git_gto.errors import ConfigError, GtoError
 from git_gto.git.objects import OBJ_COMMIT, OBJ_TAG, CommitInfo, Identity, TagObject
 from git_gto.index import Annotation, PackedIndex, parse_index
 from git_gto.source import TagSource
+from git_gto.verbose import explain
 
-log = logging.getLogger("git_gto")
 PARALLEL_READ_MIN = 8000  # tags to read before a second process helps more than it costs
 # one artifact's tags to read before loading the whole cache costs less (~25 ms at 50k tags)
 CACHED_ARTIFACT_MIN = 1000
@@ -108,7 +107,7 @@ class RegistryLoader:
         everything = self.source.tags_fingerprint()
         if self.cache.use and self.cache.tags_fingerprint == everything:
             groups: Dict[str, Optional[Dict[str, str]]] = dict.fromkeys(self.cache.shards)
-            log.info("no tag changed since %s was written", self.cache.path)
+            explain("no tag changed since %s was written", self.cache.path)
         else:
             groups = dict(self._changed_artifacts())
             # odd names are looked at again every time (objects that could not be read too:
@@ -173,7 +172,7 @@ class RegistryLoader:
         missing = [n for n in groups if self.cache.shard(n, fingerprints[n]) is None]
         for name, (shard, complete) in self._read_shards(missing, groups, fingerprints).items():
             self.cache.put(name, shard, keep=complete)
-        log.info("%d tags of %d possible artifacts; %d artifacts read from their tags",
+        explain("%d tags of %d possible artifacts; %d artifacts read from their tags",
                  sum(len(g) for g in groups.values()), len(groups), len(missing))
         return groups
 
@@ -308,7 +307,7 @@ class RegistryLoader:
         reused = {ref for ref, sha in refs.items() if known.get(ref) == sha}
         entries = [e for e in shard.entries if e[2] in reused]
         rest = {ref: sha for ref, sha in refs.items() if ref not in reused}
-        log.info("%s: %d tags from the cache, %d read", name, len(reused), len(rest))
+        explain("%s: %d tags from the cache, %d read", name, len(reused), len(rest))
         if rest:
             entries += self._read_shards([name], {name: rest}, {name: b""})[name][0].entries
             entries.sort(key=lambda e: (e[0], e[1], e[2]))  # the order of registry.tag_entries

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
 from contextlib import contextmanager
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
-
-import click
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
 
 NOTHING_FOUND = "Nothing found in the current workspace"
 # control characters (tab aside) and undecodable bytes, which must not reach a terminal raw
@@ -58,30 +55,10 @@ def show_emojis(setting: Optional[bool]) -> bool:
     return sys.stdout.isatty() if setting is None else setting
 
 
-class _LogLines(logging.Formatter):
-    """`warning: ...` for warnings, `git-gto: ...` for what -v explains; shown safely."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        prefix = "warning" if record.levelno >= logging.WARNING else "git-gto"
-        return visible(f"{prefix}: {record.getMessage()}")
-
-
-def show_log(verbose: bool) -> None:
-    """Warnings (and with `verbose`, what is being done) of the `git_gto` logger on stderr."""
-    logger = logging.getLogger("git_gto")
-    for old in [h for h in logger.handlers if isinstance(h.formatter, _LogLines)]:
-        logger.removeHandler(old)
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_LogLines())
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO if verbose else logging.WARNING)
-    logger.propagate = False
-
-
 def print_json(data: Any) -> None:
     import json  # only for --json: not on every command's start-up
 
-    click.echo(json.dumps(data, indent=4))
+    _write(json.dumps(data, indent=4) + "\n")
 
 
 def print_json_list(items: Iterable[Any]) -> None:
@@ -91,10 +68,10 @@ def print_json_list(items: Iterable[Any]) -> None:
 
     first = True
     for item in items:
-        click.echo("[\n" if first else ",\n", nl=False)
-        click.echo("\n".join("    " + line for line in json.dumps(item, indent=4).split("\n")), nl=False)
+        _write("[\n" if first else ",\n")
+        _write("\n".join("    " + line for line in json.dumps(item, indent=4).split("\n")))
         first = False
-    click.echo("[]" if first else "\n]")
+    _write("[]\n" if first else "\n]\n")
 
 
 def print_lines(values: Iterable[Optional[str]]) -> None:
@@ -103,7 +80,7 @@ def print_lines(values: Iterable[Optional[str]]) -> None:
     terminal = to_terminal(sys.stdout)
     for value in values:
         text = "" if value is None else value
-        click.echo(visible(text) if terminal else text, color=True)  # color: click strips none
+        _write((visible(text) if terminal else text) + "\n")
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], plain: bool) -> None:
@@ -111,7 +88,7 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], plain: bo
     stderr, a message; on stdout for --plain, where gto's scripts expect it."""
     if not rows:
         if plain:
-            click.echo(NOTHING_FOUND)
+            _write(NOTHING_FOUND + "\n")
         else:
             message(NOTHING_FOUND)
         return
@@ -128,12 +105,12 @@ def print_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], plain: bo
         headers, cells = narrower(headers, [list(row) for row in cells], width)
         simple = simple and _simple(headers, cells)
     if simple:
-        click.echo(aligned(headers, cells, plain))
+        _write(aligned(headers, cells, plain) + "\n")
         return
     from tabulate import tabulate
 
-    click.echo(tabulate(cells, headers=headers, tablefmt="plain" if plain else "fancy_outline",
-                        missingval="-", disable_numparse=True))
+    _write(tabulate(cells, headers=headers, tablefmt="plain" if plain else "fancy_outline",
+                    missingval="-", disable_numparse=True) + "\n")
 
 
 _CONTROL = re.compile("[\x01-\x1f\x7f]")
@@ -285,18 +262,33 @@ def paged(wanted: bool) -> Iterator[None]:
 def message(text: str) -> None:
     """A human message (what was done, what to run next): stderr, data stays on stdout;
     each of its lines shown safely."""
-    click.echo("\n".join(visible(line) for line in text.split("\n")), err=True)
+    _write("\n".join(visible(line) for line in text.split("\n")) + "\n", sys.stderr)
 
 
 def print_success(text: str, emojis: Optional[bool]) -> None:
     """A success sentence on stdout (green where git would colour)."""
     line = ("✅  " if show_emojis(emojis) else "") + visible(text)
-    click.echo(click.style(line, fg="green") if _colour(sys.stdout) else line, color=True)
+    _write((_GREEN.format(line) if _colour(sys.stdout) else line) + "\n")
 
 
 def print_error(prefix: str, text: str) -> None:
     """One line on stderr, whatever the message quotes."""
     line = visible(f"{prefix}: {text}")
     if _colour(sys.stderr):
-        line = click.style(line, fg="red")
-    click.echo(line, err=True, color=True)
+        line = _RED.format(line)
+    _write(line + "\n", sys.stderr)
+
+
+_GREEN, _RED = "\x1b[32m{}\x1b[0m", "\x1b[31m{}\x1b[0m"  # what click.style(fg=...) writes
+
+
+def _write(text: str, stream: Optional[TextIO] = None) -> None:
+    """Write and flush, as click.echo does; a character the stream's encoding lacks (an
+    ASCII locale) is replaced, not a crash."""
+    stream = stream or sys.stdout
+    try:
+        stream.write(text)
+    except UnicodeEncodeError:
+        stream.flush()
+        stream.buffer.write(text.encode(stream.encoding or "utf-8", "replace"))
+    stream.flush()

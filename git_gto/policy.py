@@ -8,8 +8,7 @@ from __future__ import annotations
 import fnmatch
 import posixpath
 import re
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from git_gto import registry as R
 from git_gto.errors import ConfigError
@@ -21,15 +20,14 @@ KEYS = ("stage_order", "branches", "protected_stages", "allowed_signers")
 STAGE_ORDER, BRANCHES, PROTECTED = "stage_order", "branches", "protected_stages"
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """`stage_order`: a stage needs the ones before it; `branches`: patterns of the branches
     whose commits may get versions and stages; `protected_stages`: stage -> principals of
     the allowed-signers file who may sign its events; `allowed_signers`: that file."""
 
     stage_order: Tuple[str, ...] = ()
     branches: Tuple[str, ...] = ()
-    protected_stages: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    protected_stages: Dict[str, Tuple[str, ...]] = {}  # never changed: a new Policy is made
     allowed_signers: str = DEFAULT_SIGNERS
 
 
@@ -86,8 +84,7 @@ def _names(value: Any, where: str) -> List[str]:
 
 # -- the allowed-signers file ------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Signers:
+class Signers(NamedTuple):
     """An allowed-signers file (git's gpg.ssh.allowedSignersFile format); a line whose key
     type is `openpgp` (or `x509`) names an OpenPGP key (an X.509 certificate) by its
     fingerprint instead."""

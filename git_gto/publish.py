@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from typing import TYPE_CHECKING, Callable, List, Optional, Sequence, Set, Tuple
 
@@ -16,7 +15,6 @@ if TYPE_CHECKING:
     from git_gto.changes import Change
     from git_gto.workspace import Workspace
 
-log = logging.getLogger("git_gto")
 ATTEMPTS = 3  # plans of one write to a remote registry (-r URL) whose remote keeps moving
 _MOVED = ("already exists", "fetch first", "stale info", "non-fast-forward")
 

@@ -3,8 +3,7 @@ in, plain data out (rendering is `views` and `output`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from git_gto import registry as R
 from git_gto import rules
@@ -124,8 +123,7 @@ def used_stages(ws: "Workspace") -> List[str]:
     return sorted(names)
 
 
-@dataclass
-class Summary:
+class Summary(NamedTuple):
     """What the registry view needs of one artifact (cached with the artifact's tags)."""
 
     latest: Optional[str]
@@ -167,8 +165,7 @@ def _check_limits(assignments_per_version: int, versions_per_stage: int) -> None
         raise UsageError("'--versions-per-stage' must be >= -1")
 
 
-@dataclass
-class ArtifactSummary:
+class ArtifactSummary(NamedTuple):
     """One row of the registry view."""
 
     name: str

@@ -6,8 +6,7 @@ hook and `verify` all judge through here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterable, List, NamedTuple, Optional, Tuple
 
 from git_gto import policy as P
 from git_gto import registry as R
@@ -26,17 +25,15 @@ if TYPE_CHECKING:
 REMOTE_DEFAULT = "refs/remotes/origin/HEAD"
 
 
-@dataclass
 class Trust:
-    """The policy in force: `.gto` as committed at `commit` (named `where` in messages)."""
+    """The policy in force: `.gto` as committed at `commit` (named `where` in messages);
+    `settings`: git's signing configuration."""
 
-    repo: "GitRepo"
-    commit: Optional[str]
-    where: str
-    config: Config
-    policy: P.Policy = field(default_factory=P.Policy)
-    _signers: Optional[P.Signers] = None
-    _config: Optional["ConfigValue"] = None
+    def __init__(self, repo: "GitRepo", commit: Optional[str], where: str, config: Config,
+                 policy: P.Policy, settings: Optional["ConfigValue"] = None) -> None:
+        self.repo, self.commit, self.where, self.config, self.policy = repo, commit, where, config, policy
+        self._signers: Optional[P.Signers] = None
+        self._config = settings
 
     @property
     def active(self) -> bool:
@@ -110,7 +107,7 @@ def load(repo: "GitRepo", ref: Optional[str] = None) -> Trust:
     settings = repo.git_config(f"^(gto\\.policyref|{SETTINGS})$")
     commit, where = policy_commit(repo, ref, settings.get("gto.policyref"))
     config = config_at(repo, commit, repo.commondir)
-    return Trust(repo, commit, where, config, config.policy or P.Policy(), _config=config_lookup(settings))
+    return Trust(repo, commit, where, config, config.policy or P.Policy(), settings=config_lookup(settings))
 
 
 def reachable(source, trust: Trust, commit: str) -> bool:
@@ -169,8 +166,7 @@ def _probe(trust: Trust, tag: str, commit: str, message: str, signer: Optional["
 ZERO = "0" * 40
 
 
-@dataclass
-class Judgement:
+class Judgement(NamedTuple):
     ref: str
     problem: str = ""  # "" when the event may exist
 

@@ -4,16 +4,15 @@ and its registry, each read once and only when needed."""
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
-import tempfile
 import threading
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from git_gto.config import Config, config_at, config_from_worktree
 from git_gto.errors import GtoError
 from git_gto.git.repo import GitRepo
+from git_gto.verbose import explain
 
 if TYPE_CHECKING:
     from git_gto import registry as R
@@ -23,7 +22,6 @@ if TYPE_CHECKING:
     from git_gto.index import PackedIndex
     from git_gto.loader import RegistryLoader
 
-log = logging.getLogger("git_gto")
 FETCHED_MARK = os.path.join("gto", "fetched")  # `git gto fetch` ran: no more hints
 
 
@@ -58,10 +56,11 @@ class Workspace:
         else:
             self.remote_url = repo
             self.repo = self._clone(repo) if worktree else self._open_mirror(repo, artifact, write)
-        log.info("repository: %s", self.repo.worktree or self.repo.controldir)
+        explain("repository: %s", self.repo.worktree or self.repo.controldir)
 
     def _clone(self, url: str) -> GitRepo:
         import shutil  # noqa: F401 (loaded now: the clean-up after a signal must not import it)
+        import tempfile  # only for a remote registry: not on every command's start-up
 
         from git_gto.git.run import git, git_reason
 
@@ -73,7 +72,7 @@ class Workspace:
                 self._tmp = tempfile.mkdtemp(prefix="git-gto-")
             finally:  # a signal that came meanwhile is raised here: inside the `try` that cleans up
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, caught)
-            log.info("cloning %s into %s", url, self._tmp)
+            explain("cloning %s into %s", url, self._tmp)
             result = git(None, "clone", "--quiet", "--filter=blob:none", "--", url, self._tmp, check=False)
             if result.returncode != 0:
                 raise GtoError(f"cannot clone '{url}': {git_reason(result.stderr)}")

@@ -161,8 +161,9 @@ def ambiguous_versions(repo):
 
 @pytest.fixture
 def gto(repo, monkeypatch):
-    """Run `git gto ARGS` in-process from the repository (or `cwd`)."""
-    from git_gto.cli import run
+    """Run `git gto ARGS` in-process from the repository (or `cwd`), as bin/git-gto does
+    (the lines direct.py parses without click, any other through click)."""
+    from git_gto.direct import run
 
     def invoke(*args: str, cwd: Path | None = None, tick: bool = True) -> Result:
         if tick:

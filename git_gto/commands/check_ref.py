@@ -1,23 +1,16 @@
-"""git gto check-ref: what a tag did (for CI jobs triggered by pushed tags)."""
+"""git gto check-ref: what a tag did (for CI jobs triggered by pushed tags).
+
+No click at import: `direct` runs `run` without it (CI runs check-ref on every tag); the
+click command is made when cli.py asks for `command`.
+"""
 
 from __future__ import annotations
 
-import click
-
-from git_gto.options import complete_tags, json_option, repo_option
+from git_gto.commands import made_on_use
 
 
-@click.command("check-ref")
-@repo_option
-@click.argument("ref", shell_complete=complete_tags)
-@json_option
-@click.option("--name", "show_name", is_flag=True, help="Print only the artifact name.")
-@click.option("--version", "show_version", is_flag=True, help="Print only the version.")
-@click.option("--event", "show_event", is_flag=True, help="Print only the event kind.")
-@click.option("--stage", "show_stage", is_flag=True, help="Print only the stage.")
-@click.option("--verify", is_flag=True,
-              help="Also check the tag's signature; exit 1 when it is unsigned or does not verify.")
-def command(repo, ref, as_json, show_name, show_version, show_event, show_stage, verify):
+def run(repo: str, ref: str, as_json: bool, show_name: bool, show_version: bool, show_event: bool,
+        show_stage: bool, verify: bool) -> None:
     """Tell which registry event a tag (REF or refs/tags/REF) records.
 
     Prints nothing, successfully, when REF is not a GTO tag (with --verify: exit 1).
@@ -56,3 +49,27 @@ def command(repo, ref, as_json, show_name, show_version, show_event, show_stage,
         output.print_lines([event.stage] if event.stage else [])
     else:
         output.print_success(event.sentence(), ws.config.emojis)
+
+
+def _click_command():
+    import click
+
+    from git_gto.options import complete_tags, json_option, repo_option
+
+    @click.command("check-ref", help=run.__doc__)
+    @repo_option
+    @click.argument("ref", shell_complete=complete_tags)
+    @json_option
+    @click.option("--name", "show_name", is_flag=True, help="Print only the artifact name.")
+    @click.option("--version", "show_version", is_flag=True, help="Print only the version.")
+    @click.option("--event", "show_event", is_flag=True, help="Print only the event kind.")
+    @click.option("--stage", "show_stage", is_flag=True, help="Print only the stage.")
+    @click.option("--verify", is_flag=True,
+                  help="Also check the tag's signature; exit 1 when it is unsigned or does not verify.")
+    def command(**params):
+        return run(**params)
+
+    return command
+
+
+__getattr__ = made_on_use(_click_command, __name__)

@@ -1,18 +1,19 @@
-"""git gto hook: the server-side hook that judges pushed registry events, and its install."""
+"""git gto hook: the server-side hook that judges pushed registry events, and its install.
+
+No click at import: `direct` runs `pre_receive` and `update` without it (a server runs the
+hook on every push); the click group is made when cli.py asks for `command`.
+"""
 
 from __future__ import annotations
 
-import click
+from typing import List, Optional, Tuple
+
+from git_gto.commands import made_on_use
+
+POLICY_REF_HELP = "Read the policy at REF (default: gto.policyRef, else the default branch)."
 
 
-@click.group("hook")
-def command():
-    """Judge pushed registry events on the server (pre-receive, update), or install the hook."""
-
-
-@command.command("pre-receive")
-@click.option("--policy-ref", default=None, metavar="REF", help="Read the policy at REF (default: gto.policyRef, else the default branch).")
-def pre_receive(policy_ref):
+def pre_receive(policy_ref: Optional[str]) -> int:
     """Read git's pre-receive input (OLD NEW REF lines) and refuse the push if a pushed tag
     breaks the registry's rules or its policy."""
     import sys
@@ -25,17 +26,12 @@ def pre_receive(policy_ref):
     return _judge(updates, policy_ref)
 
 
-@command.command("update")
-@click.argument("ref")
-@click.argument("old")
-@click.argument("new")
-@click.option("--policy-ref", default=None, metavar="REF", help="Read the policy at REF (default: gto.policyRef, else the default branch).")
-def update(ref, old, new, policy_ref):
+def update(ref: str, old: str, new: str, policy_ref: Optional[str]) -> int:
     """git's update hook: refuse the ref REF (from OLD to NEW) if it breaks the rules."""
     return _judge([(old, new, ref)], policy_ref)
 
 
-def _judge(updates, policy_ref) -> int:
+def _judge(updates: List[Tuple[str, str, str]], policy_ref: Optional[str]) -> int:
     import os
 
     from git_gto import output, trust
@@ -52,11 +48,7 @@ def _judge(updates, policy_ref) -> int:
     return 1 if refused else 0
 
 
-@command.command("install")
-@click.option("--hook", "kind", type=click.Choice(["pre-receive", "update"]), default="pre-receive",
-              show_default=True, help="Which hook to install.")
-@click.option("-r", "--repo", default=".", show_default=True, metavar="PATH", help="The repository (bare or not).")
-def install(kind, repo):
+def install(kind: str, repo: str) -> None:
     """Install the hook in a repository (bare or not); an existing hook is kept and runs first."""
     from git_gto import output
     from git_gto.git.hooks import install as install_hook
@@ -65,3 +57,39 @@ def install(kind, repo):
     path, chained = install_hook(GitRepo.discover(None if repo == "." else repo), kind)
     output.message(f"Installed the git-gto {kind} hook in {path}"
                    + (f" (the hook that was there runs first, as {chained})" if chained else ""))
+
+
+def _click_command():
+    import click
+
+    policy_option = click.option("--policy-ref", default=None, metavar="REF", help=POLICY_REF_HELP)
+
+    @click.group("hook")
+    def command():
+        """Judge pushed registry events on the server (pre-receive, update), or install the hook."""
+
+    @command.command("pre-receive", help=pre_receive.__doc__)
+    @policy_option
+    def pre_receive_command(**params):
+        return pre_receive(**params)
+
+    @command.command("update", help=update.__doc__)
+    @click.argument("ref")
+    @click.argument("old")
+    @click.argument("new")
+    @policy_option
+    def update_command(**params):
+        return update(**params)
+
+    @command.command("install", help=install.__doc__)
+    @click.option("--hook", "kind", type=click.Choice(["pre-receive", "update"]), default="pre-receive",
+                  show_default=True, help="Which hook to install.")
+    @click.option("-r", "--repo", default=".", show_default=True, metavar="PATH",
+                  help="The repository (bare or not).")
+    def install_command(**params):
+        install(**params)
+
+    return command
+
+
+__getattr__ = made_on_use(_click_command, __name__)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import fcntl
 import hashlib
-import logging
 import os
 import re
 import shutil
@@ -30,9 +29,8 @@ from git_gto.git.objects import Identity
 from git_gto.git.refs import RefSnapshot, branches
 from git_gto.git.repo import GitRepo
 from git_gto.git.run import git, git_reason
+from git_gto.verbose import explain
 
-
-log = logging.getLogger("git_gto")
 
 FILTER = "tree:0"  # tags and commits only; the registry needs nothing else
 REFSPECS = ("+refs/tags/*:refs/tags/*", "+refs/heads/*:refs/heads/*")
@@ -142,7 +140,7 @@ class MirrorRepo(GitRepo):
         url = self.remote_url("origin") or ""
         for start in range(0, len(shas), 1000):
             part = shas[start:start + 1000]
-            log.info("fetching %d object(s) from the remote", len(part))
+            explain("fetching %d object(s) from the remote", len(part))
             result = git(None, "-c", f"remote.origin.url={url}", "-c", "remote.origin.promisor=true",
                          "-c", "fetch.negotiationAlgorithm=noop", "fetch", "--quiet", "--no-tags",
                          "--no-write-fetch-head", "--filter=blob:none", "origin", *part,
@@ -278,7 +276,7 @@ class Mirror:
         into place when complete (nothing is left behind when it fails)."""
         tmp = tempfile.mkdtemp(prefix=".new-", dir=self.root)
         try:
-            log.info("making the mirror of %s in %s", self.url, self.path)
+            explain("making the mirror of %s in %s", self.url, self.path)
             result = git(None, "clone", "--bare", "--quiet", f"--filter={FILTER}", "--template=", "--",
                          self.url, tmp, check=False)
             if result.returncode != 0:

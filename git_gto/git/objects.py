@@ -4,7 +4,6 @@ their raw bytes (header by header, without dulwich's full parse and re-hash)."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Callable, Dict, NamedTuple, Optional, Tuple
 
 OBJ_COMMIT, OBJ_TREE, OBJ_BLOB, OBJ_TAG = 1, 2, 3, 4
@@ -32,8 +31,7 @@ class TagObject(NamedTuple):
     problem: str = ""  # why the object cannot be used at all (unreadable), if it cannot
 
 
-@dataclass(frozen=True)
-class CommitInfo:
+class CommitInfo(NamedTuple):
     sha: str
     tree: str
     author: Identity

@@ -9,8 +9,7 @@ import stat
 import struct
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Set, TYPE_CHECKING, Tuple
+from typing import Any, Callable, Dict, Iterable, Iterator, List, NamedTuple, Optional, Set, TYPE_CHECKING, Tuple
 
 from git_gto.errors import GtoError, TagExists
 from git_gto.git import refs as R
@@ -27,8 +26,7 @@ if TYPE_CHECKING:
     from git_gto.git.lock import WriteLock
 
 
-@dataclass(frozen=True)
-class NewTag:
+class NewTag(NamedTuple):
     name: str
     target: str
     message: str

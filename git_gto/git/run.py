@@ -3,15 +3,14 @@ environment policy, and git's own words kept for the user."""
 
 from __future__ import annotations
 
-import logging
 import os
 import subprocess
 from typing import Dict, Optional
 
 from git_gto.errors import GtoError
 from git_gto.git.discover import Location
+from git_gto.verbose import explain
 
-log = logging.getLogger("git_gto")
 
 # Variables that point git at a repository: inherited only when the user set them for the
 # repository we act on (`git --git-dir=... gto`), cleared when we open another one.
@@ -49,7 +48,7 @@ def git(location: Optional[Location], *args: str, check: bool = True, cwd: Optio
     `check`, a failure raises GitFailed quoting git."""
     if cwd is None and location is not None:
         cwd = location.worktree or location.controldir  # paths in ARGS are the repository's
-    log.info("git %s", " ".join(args))
+    explain("git %s", " ".join(args))
     result = subprocess.run(
         ["git", *args], cwd=cwd, env={**environment(location), **(env or {})}, input=input,
         stdin=None if input is not None else subprocess.DEVNULL,

@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import tempfile
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Tuple
 
 from git_gto.errors import GtoError
 from git_gto.git.objects import Identity, split_signature
@@ -22,8 +21,7 @@ X509_SIGNATURE = b"-----BEGIN SIGNED MESSAGE-----"
 TRUE_WORDS = ("true", "yes", "on", "1")
 
 
-@dataclass(frozen=True)
-class Signer:
+class Signer(NamedTuple):
     """How to sign: `format` openpgp, x509 or ssh, the program, and user.signingKey."""
 
     format: str
@@ -31,8 +29,7 @@ class Signer:
     key: Optional[str]
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What a tag's signature says. `good`: it verifies; `key`: the key's fingerprint
     (OpenPGP primary key, X.509 certificate's SHA-1, or SSH SHA256:...); `principals`: who the allowed-signers file
     says holds an SSH key; `uid`: the OpenPGP user id (for x509 the certificate's subject);
