@@ -43,27 +43,27 @@ def enabled() -> bool:
 
 def seal(payload: bytes) -> bytes:
     """The file's content: the payload's digest, then the payload."""
-    import hashlib
+    from git_gto.digests import blake2b
 
-    return hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() + payload
+    return blake2b(payload, digest_size=DIGEST_SIZE).digest() + payload
 
 
 def unseal(data: bytes) -> Optional[memoryview]:
     """The payload of a file written by `seal` (a view: not a copy of megabytes), None if
     the digest does not match."""
-    import hashlib
+    from git_gto.digests import blake2b
 
     payload = memoryview(data)[DIGEST_SIZE:]
-    if len(data) < DIGEST_SIZE or hashlib.blake2b(payload, digest_size=DIGEST_SIZE).digest() != data[:DIGEST_SIZE]:
+    if len(data) < DIGEST_SIZE or blake2b(payload, digest_size=DIGEST_SIZE).digest() != data[:DIGEST_SIZE]:
         return None
     return payload
 
 
 def fingerprint(refs: Dict[str, str]) -> bytes:
     """Identifies a set of tags (names and object ids), order-independent."""
-    import hashlib
+    from git_gto.digests import sha1
 
-    return hashlib.sha1("\n".join(sorted(f"{r} {s}" for r, s in refs.items())).encode()).digest()
+    return sha1("\n".join(sorted(f"{r} {s}" for r, s in refs.items())).encode()).digest()
 
 
 class Shard:

@@ -100,7 +100,7 @@ def apply(ws: "Workspace", change: "Change", push: bool, remote_name: Optional[s
         if ws.repo.has_tag(c.tag):
             raise GtoError(f"tag '{c.tag}' already exists")
     tagger = ws.tagger() if change.created else None
-    by = signer(git_config(ws.repo.location), tagger, sign) if tagger is not None else None
+    by = signer(git_config(ws.repo), tagger, sign) if tagger is not None else None
     check_policy(ws, change, by, tagger)
     if change.created:
         ws.repo.create_tags([NewTag(c.tag, c.target, c.message, c.not_before) for c in change.created], by, tagger)

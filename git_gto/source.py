@@ -76,10 +76,10 @@ class PushedSource:
     def tags_fingerprint(self) -> bytes:
         """Never a fingerprint of the repository's own refs: the cache keeps each artifact's
         entries by its tags, and those stay sound."""
-        import hashlib
+        from git_gto.digests import sha1
 
         pushed = "\n".join(f"{r} {s}" for r, s in sorted(self.updates.items(), key=lambda i: i[0]))
-        return b"pushed:" + hashlib.sha1(self.repo.tags_fingerprint() + pushed.encode()).digest()
+        return b"pushed:" + sha1(self.repo.tags_fingerprint() + pushed.encode()).digest()
 
     def tag_refs(self) -> Dict[str, str]:
         return self._updated("refs/tags/", self.repo.tag_refs())

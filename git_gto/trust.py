@@ -55,7 +55,7 @@ class Trust:
         from git_gto.git.signing import git_config, verify
 
         if self._config is None:
-            self._config = git_config(self.repo.location)
+            self._config = git_config(self.repo)
         return verify(raw, self._config, self.signers().ssh_text)
 
     def read_verdicts(self, tags: Dict[str, str]) -> Dict[str, "Verdict"]:
@@ -64,7 +64,7 @@ class Trust:
         from git_gto.git.signing import git_config, verify
 
         if self._config is None:
-            self._config = git_config(self.repo.location)
+            self._config = git_config(self.repo)
         try:
             allowed: Optional[bytes] = self.signers().ssh_text or None
         except P.Violation:

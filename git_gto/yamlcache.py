@@ -32,11 +32,11 @@ def load(text: bytes, git_dir: Optional[str]) -> Any:
 
     if git_dir is None or not enabled():
         return _parse(text)
-    import hashlib
+    from git_gto.digests import blake2b
 
     from git_gto import __version__
 
-    key = hashlib.blake2b(f"{FORMAT} {__version__}\n".encode() + text, digest_size=20).digest()
+    key = blake2b(f"{FORMAT} {__version__}\n".encode() + text, digest_size=20).digest()
     path = os.path.join(git_dir, YAML_CACHE)
     kept = read_sealed(path)
     kept = kept if isinstance(kept, dict) and all(isinstance(k, bytes) for k in kept) else {}

@@ -107,13 +107,13 @@ class RefSnapshot:
         """Changes whenever any tag is added, moved or deleted (and, harmlessly, when other
         packed refs change); the loose refs' identities combined order-independently."""
         if self._fingerprint is None:
-            import hashlib
+            from git_gto.digests import sha1
 
             self.loose_tag_files()
             digest = 0
             for identity in self._loose_identities:
-                digest ^= int.from_bytes(hashlib.sha1(identity.encode("utf-8", "surrogateescape")).digest(), "big")
-            self._fingerprint = hashlib.sha1(self.packed_bytes() + b"\0" + digest.to_bytes(20, "big")).digest()
+                digest ^= int.from_bytes(sha1(identity.encode("utf-8", "surrogateescape")).digest(), "big")
+            self._fingerprint = sha1(self.packed_bytes() + b"\0" + digest.to_bytes(20, "big")).digest()
             self._loose_identities = []  # 50k loose refs: megabytes, not needed again
         return self._fingerprint
 

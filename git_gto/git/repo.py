@@ -41,6 +41,7 @@ class GitRepo:
         self._dulwich: Any = None  # dulwich.repo.Repo
         self._refs = R.RefSnapshot(location.commondir)
         self._write_lock: Optional["WriteLock"] = None
+        self._settings: Optional[List[Tuple[str, str]]] = None  # git's configuration, once asked
 
     @classmethod
     def discover(cls, path: Optional[str] = None) -> "GitRepo":
@@ -126,17 +127,19 @@ class GitRepo:
         return R.branches(self.controldir, self.commondir, self._refs)
 
     def git_config(self, pattern: str) -> Dict[str, str]:
-        """The settings whose (lower-case) name matches the extended regular expression
-        `pattern`, as git itself reads them (`-c`, includes, every file); the last wins."""
-        from git_gto.git.run import git
+        """The settings whose (lower-case) name matches the regular expression `pattern`, as
+        git itself reads them (`-c`, includes, every file); the last wins. git is asked once
+        (`git config --list`), and the answer kept for the other questions."""
+        import re
 
-        result = git(self.location, "config", "-z", "--get-regexp", pattern, check=False)
-        found: Dict[str, str] = {}
-        for item in result.stdout.split("\0"):
-            key, _, value = item.partition("\n")
-            if key:
-                found[key] = value
-        return found
+        if self._settings is None:
+            from git_gto.git.run import git
+
+            listing = git(self.location, "config", "-z", "--list", check=False).stdout
+            self._settings = [(key, value) for key, _, value in
+                              (item.partition("\n") for item in listing.split("\0")) if key]
+        wanted = re.compile(pattern)
+        return {key: value for key, value in self._settings if wanted.search(key)}
 
     def remote_url(self, remote: str) -> Optional[str]:
         """The URL of a configured remote (as git reads its configuration), None if none."""

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import tempfile
-from typing import TYPE_CHECKING, Callable, Dict, List, NamedTuple, Optional, Tuple
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 from git_gto.errors import GtoError
 from git_gto.git.objects import Identity, split_signature
 
 if TYPE_CHECKING:
-    from git_gto.git.discover import Location
+    from git_gto.git.repo import GitRepo
 
 ConfigValue = Callable[..., Optional[str]]  # (section, key, subsection=None) -> value
 FORMATS = ("openpgp", "x509", "ssh")
@@ -53,18 +53,10 @@ class Verdict(NamedTuple):
 SETTINGS = r"tag\.gpgsign|user\.signingkey|gpg\..*"  # what signing reads of git's configuration
 
 
-def git_config(location: Optional["Location"]) -> ConfigValue:
-    """Signing settings as git reads them (`git -c`, includes, conditional includes): one
-    `git config` run; returns a lookup (section, key, subsection=None) -> value."""
-    from git_gto.git.run import git
-
-    result = git(location, "config", "-z", "--get-regexp", f"^({SETTINGS})$", check=False)
-    values: Dict[str, str] = {}
-    for item in result.stdout.split("\0"):
-        key, _, value = item.partition("\n")
-        if key:
-            values[key] = value  # the last one wins, as git's --get
-    return config_lookup(values)
+def git_config(repo: "GitRepo") -> ConfigValue:
+    """Signing settings as git reads them (`git -c`, includes, conditional includes); returns
+    a lookup (section, key, subsection=None) -> value."""
+    return config_lookup(repo.git_config(f"^({SETTINGS})$"))
 
 
 def config_lookup(values: Dict[str, str]) -> ConfigValue:
@@ -132,7 +124,7 @@ def sign(by: Signer, data: bytes) -> bytes:
 
 def _ssh_sign(by: Signer, data: bytes) -> bytes:
     key = by.key or ""
-    with tempfile.TemporaryDirectory(prefix="git-gto-sign-") as tmp:
+    with _scratch("git-gto-sign-") as tmp:
         buffer = os.path.join(tmp, "buffer")
         with open(buffer, "wb") as f:
             f.write(data)
@@ -184,10 +176,11 @@ def _read_allowed(path: str) -> Optional[bytes]:
 def _gpg_verify(program: str, data: bytes, signature: bytes, fmt: str) -> Verdict:
     """gpg's or gpgsm's status lines, read as git reads them; for x509, as git, a certificate
     chain that is not trusted (gpgsm's exit status) does not verify."""
-    with tempfile.NamedTemporaryFile(prefix="git-gto-sig-") as sig:
-        sig.write(signature)
-        sig.flush()
-        result = _run([program, "--status-fd=1", "--verify", sig.name, "-"], data, "verify")
+    with _scratch("git-gto-verify-") as tmp:
+        sig = os.path.join(tmp, "sig")
+        with open(sig, "wb") as f:
+            f.write(signature)
+        result = _run([program, "--status-fd=1", "--verify", sig, "-"], data, "verify")
     status: Dict[str, str] = {}
     for line in result.stdout.decode("utf-8", "replace").splitlines():
         if line.startswith("[GNUPG:] "):
@@ -221,7 +214,7 @@ def _gpg_verify(program: str, data: bytes, signature: bytes, fmt: str) -> Verdic
 
 
 def _ssh_verify(program: str, data: bytes, signature: bytes, allowed: bytes) -> Verdict:
-    with tempfile.TemporaryDirectory(prefix="git-gto-verify-") as tmp:
+    with _scratch("git-gto-verify-") as tmp:
         sig, signers = os.path.join(tmp, "sig"), os.path.join(tmp, "allowed_signers")
         with open(sig, "wb") as f:
             f.write(signature)
@@ -259,6 +252,30 @@ def _run(args: List[str], stdin: bytes, what: str) -> subprocess.CompletedProces
                        "gpg.ssh.program)") from None
     except OSError as e:
         raise GtoError(f"cannot {what} the tag: cannot run '{args[0]}': {e.strerror}") from None
+
+
+@contextmanager
+def _scratch(prefix: str) -> Iterator[str]:
+    """A new directory only this user can enter, in the first usable of $TMPDIR, $TEMP, $TMP,
+    /tmp, /var/tmp (as tempfile.mkdtemp, whose import a server would pay on every push),
+    removed with its files afterwards."""
+    bases = [os.environ.get(v) for v in ("TMPDIR", "TEMP", "TMP")] + ["/tmp", "/var/tmp"]
+    path = ""
+    for base in (b for b in bases if b):
+        path = os.path.join(base, prefix + os.urandom(8).hex())
+        try:
+            os.mkdir(path, 0o700)
+            break
+        except (FileNotFoundError, NotADirectoryError, PermissionError):
+            path = ""
+    if not path:
+        raise GtoError("no usable temporary directory (set TMPDIR)")
+    try:
+        yield path
+    finally:
+        for name in os.listdir(path):
+            os.unlink(os.path.join(path, name))
+        os.rmdir(path)
 
 
 def _last_line(stderr: bytes) -> str:
