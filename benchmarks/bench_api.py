@@ -19,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Optional
+from typing import Optional, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MKREPO = os.path.normpath(os.path.join(HERE, "..", "..", "shared", "bench", "mkrepo.py"))
@@ -53,6 +53,22 @@ def timed(argv, cwd: str, runs: int, stdin: Optional[bytes] = None) -> float:
         if i:
             times.append(elapsed)
     return statistics.median(times)
+
+
+def timed_pair(first: tuple, second: tuple, runs: int) -> Tuple[float, float]:
+    """Median wall times of two commands, each (argv, cwd, stdin), run alternately `runs`
+    times after one untimed run each: a slow moment of the machine slows both alike."""
+    times: Tuple[list, list] = ([], [])
+    for i in range(runs + 1):
+        for which, (argv, cwd, stdin) in enumerate((first, second)):
+            t0 = time.perf_counter()
+            result = subprocess.run(argv, cwd=cwd, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            elapsed = time.perf_counter() - t0
+            if result.returncode != 0:
+                sys.exit(f"fatal: {' '.join(argv)} failed: {result.stderr.decode().strip()}")
+            if i:
+                times[which].append(elapsed)
+    return statistics.median(times[0]), statistics.median(times[1])
 
 
 def main() -> int:
