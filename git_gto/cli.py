@@ -1,6 +1,8 @@
-"""The `git gto` command line: a lazy command table, git's help policy, errors -> exit codes.
+"""The `git gto` command line through click: a lazy command table, git's help policy, click's
+errors (exits.py words the others).
 
-Only click is imported at start-up; each command's module is imported when it runs.
+direct.py sends here every line it does not run itself. Only click is imported at start-up;
+each command's module is imported when it runs.
 """
 
 from __future__ import annotations
