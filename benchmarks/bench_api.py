@@ -41,18 +41,19 @@ def build(workdir: str) -> str:
     return repo
 
 
+def wall_time(argv, cwd: str, stdin: Optional[bytes] = None) -> float:
+    """Wall time of one run of `argv` (fed `stdin`); exits when it fails."""
+    t0 = time.perf_counter()
+    result = subprocess.run(argv, cwd=cwd, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - t0
+    if result.returncode != 0:
+        sys.exit(f"fatal: {' '.join(argv)} failed: {result.stderr.decode().strip()}")
+    return elapsed
+
+
 def timed(argv, cwd: str, runs: int, stdin: Optional[bytes] = None) -> float:
     """Median wall time of `runs` runs (fed `stdin`), after one untimed run."""
-    times = []
-    for i in range(runs + 1):
-        t0 = time.perf_counter()
-        result = subprocess.run(argv, cwd=cwd, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        elapsed = time.perf_counter() - t0
-        if result.returncode != 0:
-            sys.exit(f"fatal: {' '.join(argv)} failed: {result.stderr.decode().strip()}")
-        if i:
-            times.append(elapsed)
-    return statistics.median(times)
+    return statistics.median([wall_time(argv, cwd, stdin) for _ in range(runs + 1)][1:])
 
 
 def timed_pair(first: tuple, second: tuple, runs: int) -> Tuple[float, float]:
@@ -60,12 +61,8 @@ def timed_pair(first: tuple, second: tuple, runs: int) -> Tuple[float, float]:
     times after one untimed run each: a slow moment of the machine slows both alike."""
     times: Tuple[list, list] = ([], [])
     for i in range(runs + 1):
-        for which, (argv, cwd, stdin) in enumerate((first, second)):
-            t0 = time.perf_counter()
-            result = subprocess.run(argv, cwd=cwd, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            elapsed = time.perf_counter() - t0
-            if result.returncode != 0:
-                sys.exit(f"fatal: {' '.join(argv)} failed: {result.stderr.decode().strip()}")
+        for which, command in enumerate((first, second)):
+            elapsed = wall_time(*command)
             if i:
                 times[which].append(elapsed)
     return statistics.median(times[0]), statistics.median(times[1])
