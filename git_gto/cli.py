@@ -201,12 +201,12 @@ def main(argv: List[str]) -> None:
 
 def run(argv: List[str]) -> int:
     """Run a command line in this process; return the exit status."""
-    from git_gto.output import print_error
-
     if "_GIT_GTO_COMPLETE" in os.environ:
         from git_gto.completion_protocol import register
 
         register()
+    from git_gto.output import print_error
+
     try:
         from git_gto.output import paged
 
@@ -221,18 +221,27 @@ def run(argv: List[str]) -> int:
         click.echo(e.ctx.get_help())  # `git gto` alone: the usage, on stdout (`git gto | less`)
         return e.exit_code
     except click.UsageError as e:
-        where = e.ctx.command_path if e.ctx else "git gto"
+        where = e.ctx.command_path if e.ctx else _usage_path(argv)
         message = " ".join(e.format_message().split()).rstrip(".")
         print_error("error", f"{message} (see '{where} -h')")
         return e.exit_code
     except click.ClickException as e:
         print_error("error", e.format_message())
         return e.exit_code
-    except click.exceptions.Abort:
-        print_error("fatal", "aborted")
+    except click.exceptions.Abort:  # click's KeyboardInterrupt, the blank line already written
+        print_error("fatal", "interrupted")
         return INTERRUPTED
     except (KeyboardInterrupt, Exception) as e:  # one line on stderr, never a traceback unless asked
         return failure(e, traceback=_traceback_asked(argv))
+
+
+def _usage_path(argv: List[str]) -> str:
+    """`git gto CMD`, for a usage error click names no command for (an option without its
+    value)."""
+    pos = _command_position(argv)
+    if pos is not None and ALIASES.get(argv[pos], argv[pos]) in COMMANDS:
+        return f"git gto {argv[pos]}"
+    return "git gto"
 
 
 def _traceback_asked(argv: List[str]) -> bool:

@@ -5,6 +5,12 @@ from __future__ import annotations
 from typing import List, Optional
 
 
+class OutputClosed(Exception):
+    """Whoever read the output went away (`git gto ... | head -1`): the command ends as git's
+    do, as if killed by SIGPIPE (141), saying nothing. Not an OSError, so that click does not
+    turn it into its own exit status."""
+
+
 class GtoError(Exception):
     """A registry error: bad name, tag exists, stage not allowed... (exit 1)."""
 

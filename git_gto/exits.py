@@ -15,16 +15,25 @@ BROKEN_PIPE = 141  # what a shell reports for a command killed by SIGPIPE
 INTERNAL_ERROR = 70  # an unexpected exception: a bug, never a refusal (sysexits' EX_SOFTWARE)
 
 
+def interrupted() -> int:
+    """A Ctrl-C: one line (after a blank one, which ends the terminal's `^C`), exit 130."""
+    from git_gto.output import print_error
+
+    sys.stderr.write("\n")
+    print_error("fatal", "interrupted")
+    return INTERRUPTED
+
+
 def failure(error: BaseException, traceback: bool = False) -> int:
     """Say why the command failed and return its exit status. With GTO_DEBUG set (or
     `traceback`, from `git gto --traceback`) the exception is raised again, for its traceback."""
+    from git_gto.errors import OutputClosed
     from git_gto.output import print_error
 
     if isinstance(error, KeyboardInterrupt):
-        print_error("fatal", "interrupted")
-        return INTERRUPTED
-    if isinstance(error, BrokenPipeError):
-        sys.stderr.close()
+        return interrupted()
+    if isinstance(error, (BrokenPipeError, OutputClosed)):
+        sys.stderr.close()  # nothing more to say: Python's own complaint at exit included
         return BROKEN_PIPE
     if traceback or os.environ.get("GTO_DEBUG", "").lower() in ("1", "true", "yes", "on"):
         raise error

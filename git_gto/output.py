@@ -283,12 +283,22 @@ _GREEN, _RED = "\x1b[32m{}\x1b[0m", "\x1b[31m{}\x1b[0m"  # what click.style(fg=.
 
 
 def _write(text: str, stream: Optional[TextIO] = None) -> None:
-    """Write and flush, as click.echo does; a character the stream's encoding lacks (an
-    ASCII locale) is replaced, not a crash."""
+    """Write and flush, as click.echo did: a stream said to be ASCII (PYTHONIOENCODING=ascii,
+    a misconfigured locale) gets UTF-8, and a character another encoding lacks is replaced,
+    not a crash. A closed pipe raises OutputClosed."""
     stream = stream or sys.stdout
     try:
-        stream.write(text)
-    except UnicodeEncodeError:
+        if (stream.encoding or "").lower().replace("-", "") in ("ascii", "usascii", "646"):
+            stream.flush()
+            stream.buffer.write(text.encode("utf-8", "surrogateescape"))
+        else:
+            try:
+                stream.write(text)
+            except UnicodeEncodeError:
+                stream.flush()
+                stream.buffer.write(text.encode(stream.encoding or "utf-8", "replace"))
         stream.flush()
-        stream.buffer.write(text.encode(stream.encoding or "utf-8", "replace"))
-    stream.flush()
+    except BrokenPipeError:
+        from git_gto.errors import OutputClosed
+
+        raise OutputClosed() from None

@@ -73,3 +73,36 @@ def test_annotate_commit_that_fails_restores_the_previous_file(repo, gto):
     refused(gto("annotate", "m", "--type", "model", "--commit"), 1, "'artifacts.yaml' is left as it was")
     assert (repo.path / "artifacts.yaml").read_text() == "m:\n  type: dataset\n"
     assert repo.git("status", "--porcelain") == "?? .git/index.lock" or repo.git("status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("argv", [["check-ref", "m@v0.0.1"], ["show"]], ids=["direct", "click"])
+def test_ctrl_c_through_git_is_one_line_on_both_paths(slow_remote, repo, gto, tmp_path, argv):
+    """A terminal's Ctrl-C reaches `git` and `git-gto` alike, and git passes it on once more:
+    the command (parsed by direct.py, or by click) says one line and never a traceback."""
+    url, ssh = slow_remote
+    mark = tmp_path / "fetching"
+    (tmp_path / "ssh").write_text(f'#!/bin/sh\nfor a; do cmd=$a; done\ncase "$cmd" in *upload-pack*) touch {mark}; '
+                                  'sleep 10;; esac\nexec sh -c "$cmd"\n')
+    env = {**os.environ, "GIT_SSH_COMMAND": ssh, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    proc = subprocess.Popen(["git", "gto", *argv, "-r", url], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    deadline = time.monotonic() + 20
+    while not mark.exists():
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)  # as the terminal does: to every process of the command
+    _, err = proc.communicate(timeout=20)
+    assert proc.returncode in (130, -signal.SIGINT), err
+    assert err.splitlines()[-1] == "fatal: interrupted" and "Traceback" not in err, err
+
+
+@pytest.mark.parametrize("argv", [["check-ref", "m@v0.0.1", "--json"], ["show", "--json"]], ids=["direct", "click"])
+def test_a_closed_pipe_ends_the_command_as_git_does(repo, gto, argv):
+    """`git gto ... | head -0`: exit 141, as a git command killed by SIGPIPE, and nothing said."""
+    repo.commit("one")
+    ok(gto("register", "m"))
+    read, write = os.pipe()
+    os.close(read)  # the reader is gone before the first write
+    proc = subprocess.run(["git-gto", *argv], cwd=repo.path, stdout=write, stderr=subprocess.PIPE, text=True)
+    os.close(write)
+    assert (proc.returncode, proc.stderr) == (141, "")

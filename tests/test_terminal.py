@@ -129,3 +129,15 @@ def test_long_output_goes_through_the_pager_as_git_does(repo, gto_e2e, monkeypat
     repo.git("config", "--unset", "pager.gto")
     assert gto_e2e("history", "--plain").stdout.startswith("timestamp"), "never when piped"
     assert not run_on_terminal(["check-ref", "m@v0.0.1"], repo.path).decode().startswith("PAGED")
+
+
+def test_an_ascii_stream_gets_utf_8_as_before(repo, gto):
+    """PYTHONIOENCODING=ascii (a misconfigured locale): names and the ✅ mark are written in
+    UTF-8, as click.echo wrote them, not as ? or \\xNN."""
+    repo.commit("one")
+    assert gto("register", "m").exit_code == 0
+    env = {**os.environ, "PYTHONIOENCODING": "ascii", "GTO_EMOJIS": "true"}
+    shown = subprocess.run(["git-gto", "check-ref", "m@v0.0.1"], cwd=repo.path, env=env, capture_output=True)
+    assert (shown.returncode, shown.stdout) == (0, "✅  Version \"v0.0.1\" of artifact \"m\" was registered\n".encode())
+    refused = subprocess.run(["git-gto", "deprecate", "modèle"], cwd=repo.path, env=env, capture_output=True)
+    assert refused.returncode == 1 and refused.stderr.startswith("error: Invalid value 'modèle'.".encode()), refused.stderr
