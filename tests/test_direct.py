@@ -172,3 +172,12 @@ def test_click_and_direct_give_the_same_answers(repo, gto):
                 answers.append((run(list(argv)), out.getvalue(), err.getvalue()))
         assert direct.parse(argv) is not None, argv
         assert answers[0] == answers[1], argv
+
+
+@pytest.mark.parametrize("argv, where", [(["check-ref", "m@v1.0.0", "-r"], "git gto check-ref"),
+                                         (["deprecate", "m", "--simple"], "git gto deprecate"),
+                                         (["show", "-r"], "git gto show")])
+def test_an_option_without_its_value_points_at_the_commands_help(repo, gto, argv, where):
+    result = gto(*argv)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: Option '{argv[-1]}' requires an argument (see '{where} -h')\n"
