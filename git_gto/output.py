@@ -6,7 +6,7 @@ import os
 import re
 import sys
 from contextlib import contextmanager
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, TextIO, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 NOTHING_FOUND = "Nothing found in the current workspace"
 # control characters (tab aside) and undecodable bytes, which must not reach a terminal raw
@@ -34,8 +34,9 @@ _COLOUR: Dict[bool, bool] = {}
 def _colour(stream) -> bool:
     """Colour as git decides it: `color.gto`, else `color.ui`, from every config file
     (`always`, `never`, `auto`: on a terminal), asked of git itself the first time colour
-    could be shown (`git config --get-colorbool`); never with NO_COLOR or TERM=dumb."""
-    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+    could be shown (`git config --get-colorbool`); never with NO_COLOR or TERM=dumb, nor on a
+    closed stream."""
+    if stream is None or os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
     tty = stream.isatty()
     if tty not in _COLOUR:
@@ -262,7 +263,7 @@ def paged(wanted: bool) -> Iterator[None]:
 def message(text: str) -> None:
     """A human message (what was done, what to run next): stderr, data stays on stdout;
     each of its lines shown safely."""
-    _write("\n".join(visible(line) for line in text.split("\n")) + "\n", sys.stderr)
+    _write("\n".join(visible(line) for line in text.split("\n")) + "\n", err=True)
 
 
 def print_success(text: str, emojis: Optional[bool]) -> None:
@@ -276,27 +277,36 @@ def print_error(prefix: str, text: str) -> None:
     line = visible(f"{prefix}: {text}")
     if _colour(sys.stderr):
         line = _RED.format(line)
-    _write(line + "\n", sys.stderr)
+    _write(line + "\n", err=True)
 
 
 _GREEN, _RED = "\x1b[32m{}\x1b[0m", "\x1b[31m{}\x1b[0m"  # what click.style(fg=...) writes
 
 
-def _write(text: str, stream: Optional[TextIO] = None) -> None:
-    """Write and flush, as click.echo did: a stream said to be ASCII (PYTHONIOENCODING=ascii,
-    a misconfigured locale) gets UTF-8, and a character another encoding lacks is replaced,
-    not a crash. A closed pipe raises OutputClosed."""
-    stream = stream or sys.stdout
+def _write(text: str, err: bool = False) -> None:
+    """Write to stdout (stderr with `err`) and flush, as click.echo did: nothing when the
+    stream is closed; UTF-8 to a stream said to be ASCII (PYTHONIOENCODING=ascii, a
+    misconfigured locale); bytes that were not UTF-8 given back as they came, a character the
+    encoding lacks replaced, never a crash. A closed pipe raises OutputClosed."""
+    stream = sys.stderr if err else sys.stdout
+    if stream is None:
+        return
     try:
-        if (stream.encoding or "").lower().replace("-", "") in ("ascii", "usascii", "646"):
-            stream.flush()
-            stream.buffer.write(text.encode("utf-8", "surrogateescape"))
+        encoding = stream.encoding or "utf-8"
+        if encoding.lower().replace("-", "") in ("ascii", "usascii", "646"):
+            encoding = "utf-8"
         else:
             try:
                 stream.write(text)
-            except UnicodeEncodeError:
                 stream.flush()
-                stream.buffer.write(text.encode(stream.encoding or "utf-8", "replace"))
+                return
+            except UnicodeEncodeError:
+                pass
+        stream.flush()
+        try:
+            stream.buffer.write(text.encode(encoding, "surrogateescape"))
+        except UnicodeEncodeError:
+            stream.buffer.write(text.encode(encoding, "replace"))
         stream.flush()
     except BrokenPipeError:
         from git_gto.errors import OutputClosed

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 _SHOWN = {"on": False}
 
 
@@ -16,7 +14,6 @@ def explain(text: str, *args: object) -> None:
     """One `git-gto: ` line (`text % args`) when explaining, shown safely; nothing otherwise."""
     if not _SHOWN["on"]:
         return
-    from git_gto.output import visible
+    from git_gto.output import message
 
-    sys.stderr.write(visible(f"git-gto: {text % args if args else text}") + "\n")
-    sys.stderr.flush()
+    message(f"git-gto: {text % args if args else text}")

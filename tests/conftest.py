@@ -64,7 +64,7 @@ def _exit_code(result) -> int:
     return result.exit_code if hasattr(result, "exit_code") else result.returncode
 
 
-INTERNAL_ERROR = "internal error"  # how git_gto/cli.py words an unexpected exception
+INTERNAL_ERROR = "internal error"  # how git_gto/exits.py words an unexpected exception
 
 
 def ok(result):

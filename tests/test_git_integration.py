@@ -172,15 +172,15 @@ def test_unknown_command_exits_2(repo, gto_e2e):
 
 INTERNAL = ("fatal: internal error: RuntimeError: boom in history (a bug in git-gto; GTO_DEBUG=1 shows the "
             "traceback)\n")
-BROKEN_HISTORY = """
+BROKEN = """
 import sys
-from git_gto import cli, queries
+from git_gto import direct, queries
 
 def boom(*args, **kwargs):
-    raise RuntimeError("boom in history")
+    raise RuntimeError("boom in " + sys.argv[1])
 
-queries.history = boom
-cli.main(sys.argv[1:])
+setattr(queries, sys.argv[1].replace("-", "_"), boom)
+direct.main()
 """
 
 
@@ -210,18 +210,20 @@ def test_debugging_lets_the_exception_through(repo, gto, monkeypatch, env, args)
         gto(*args)
 
 
+@pytest.mark.parametrize("command", ["history", "check-ref"], ids=["click", "direct"])
 @pytest.mark.parametrize("debug", ["", "1"])
-def test_gto_debug_prints_the_traceback(repo, debug):
-    """The same bug in a real process: one line without GTO_DEBUG, Python's traceback with it."""
+def test_gto_debug_prints_the_traceback(repo, debug, command):
+    """The same bug in a real process, through click (history) and direct.py (check-ref):
+    one line without GTO_DEBUG, Python's traceback with it."""
     repo.commit("one")
-    result = run([sys.executable, "-c", BROKEN_HISTORY, "history"], cwd=repo.path,
-                 env={"GTO_DEBUG": debug} if debug else None)
+    result = run([sys.executable, "-c", BROKEN, command, *(["m@v1.0.0"] if command == "check-ref" else [])],
+                 cwd=repo.path, env={"GTO_DEBUG": debug} if debug else None)
     if not debug:
-        assert (result.returncode, result.stdout, result.stderr) == (70, "", INTERNAL)
+        assert (result.returncode, result.stdout, result.stderr) == (70, "", INTERNAL.replace("history", command))
         return
     assert result.returncode == 1, "Python's own status for an uncaught exception"
     assert result.stderr.startswith("Traceback (most recent call last):\n"), result.stderr
-    assert result.stderr.endswith("RuntimeError: boom in history\n"), result.stderr
+    assert result.stderr.endswith(f"RuntimeError: boom in {command}\n"), result.stderr
     assert "internal error" not in result.stderr
 
 

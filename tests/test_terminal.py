@@ -8,6 +8,8 @@ import os
 import pty
 import subprocess
 
+import pytest
+
 TITLE = "\x1b]0;pwned\x07"  # an escape sequence that retitles the terminal
 CLEAR = "\x1b[2J"
 
@@ -141,3 +143,13 @@ def test_an_ascii_stream_gets_utf_8_as_before(repo, gto):
     assert (shown.returncode, shown.stdout) == (0, "✅  Version \"v0.0.1\" of artifact \"m\" was registered\n".encode())
     refused = subprocess.run(["git-gto", "deprecate", "modèle"], cwd=repo.path, env=env, capture_output=True)
     assert refused.returncode == 1 and refused.stderr.startswith("error: Invalid value 'modèle'.".encode()), refused.stderr
+
+
+@pytest.mark.parametrize("argv", [["check-ref", "nope@v1.0.0", "--verify"], ["history", "nope"]],
+                         ids=["direct", "click"])
+def test_with_stderr_closed_nothing_meant_for_it_reaches_stdout(repo, gto, argv):
+    """`git gto ... 2>&-`: the refusal is not said at all, and stdout keeps only the data."""
+    repo.commit("one")
+    shown = subprocess.run(["git-gto", *argv], cwd=repo.path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           preexec_fn=lambda: os.close(2))
+    assert (shown.returncode, shown.stdout) == (1, b"")

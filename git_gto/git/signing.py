@@ -249,8 +249,9 @@ BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
 def principals_of(signature: bytes, allowed: bytes) -> Optional[List[str]]:
     """What `ssh-keygen -Y find-principals` prints for an SSH signature (the principals of
     the first line holding its key), read here when every line of the allowed-signers file
-    is plain (principals, key type, key, comment: no options, no patterns, no quotes), as a
-    server's is; None (ask ssh-keygen) for any other file or signature. ssh-keygen still
+    up to it is plain (principals, the type of its key, the key, a comment: no options,
+    patterns, quotes, empty principals or control characters), as a server's is; None (ask
+    ssh-keygen) for any other file or signature. ssh-keygen still
     verifies the signature for the principal, so this only saves a process."""
     import binascii
 
@@ -266,15 +267,21 @@ def principals_of(signature: bytes, allowed: bytes) -> Optional[List[str]]:
         return None
     key = blob[14:14 + size]
     for line in allowed.splitlines():
+        if any(c < 0x20 and c != 0x09 or c == 0x7F for c in line):
+            return None  # a control character ssh-keygen may read otherwise than split() does
         fields = line.split()
         if not fields or fields[0].startswith(b"#"):
             continue
         if len(fields) < 3 or fields[1] not in SSH_KEY_TYPES or any(c in fields[0] for c in b'*?!"'):
             return None  # options, patterns, quotes: ssh-keygen's to read
-        if len(fields[2]) % 4 or fields[2].translate(None, BASE64):
-            return None  # not a key ssh-keygen would read
-        if binascii.a2b_base64(fields[2]) == key:
-            return [p.decode("utf-8", "replace") for p in fields[0].split(b",") if p]
+        principals = fields[0].split(b",")
+        if not all(principals) or len(fields[2]) % 4 or fields[2].translate(None, BASE64):
+            return None  # an empty principal, a key that is not base64: ssh-keygen's to read
+        line_key = binascii.a2b_base64(fields[2])
+        if line_key[4:4 + int.from_bytes(line_key[:4], "big")] != fields[1]:
+            return None  # a key of another type than the line says
+        if line_key == key:
+            return [p.decode("utf-8", "replace") for p in principals]
     return None
 
 
@@ -298,24 +305,28 @@ def _run(args: List[str], stdin: bytes, what: str) -> subprocess.CompletedProces
 def _scratch(prefix: str) -> Iterator[str]:
     """A new directory only this user can enter, in the first usable of $TMPDIR, $TEMP, $TMP,
     /tmp, /var/tmp (as tempfile.mkdtemp, whose import a server would pay on every push),
-    removed with its files afterwards."""
+    removed with its files afterwards (as far as it can be: its removal never hides why the
+    signing failed)."""
     bases = [os.environ.get(v) for v in ("TMPDIR", "TEMP", "TMP")] + ["/tmp", "/var/tmp"]
     path = ""
-    for base in (b for b in bases if b):
+    for base in (os.path.abspath(b) for b in bases if b):
         path = os.path.join(base, prefix + os.urandom(8).hex())
         try:
             os.mkdir(path, 0o700)
             break
-        except (FileNotFoundError, NotADirectoryError, PermissionError):
+        except OSError:  # absent, read-only, full, not ours: the next one
             path = ""
     if not path:
         raise GtoError("no usable temporary directory (set TMPDIR)")
     try:
         yield path
     finally:
-        for name in os.listdir(path):
-            os.unlink(os.path.join(path, name))
-        os.rmdir(path)
+        try:
+            for name in os.listdir(path):
+                os.unlink(os.path.join(path, name))
+            os.rmdir(path)
+        except OSError:
+            pass
 
 
 def _last_line(stderr: bytes) -> str:
