@@ -239,9 +239,13 @@ def _usage_path(argv: List[str]) -> str:
     """`git gto CMD`, for a usage error click names no command for (an option without its
     value)."""
     pos = _command_position(argv)
-    if pos is not None and ALIASES.get(argv[pos], argv[pos]) in COMMANDS:
-        return f"git gto {argv[pos]}"
-    return "git gto"
+    command = load_command(argv[pos]) if pos is not None else None
+    if pos is None or command is None:
+        return "git gto"
+    words = argv[pos:pos + 1]
+    if isinstance(command, click.Group) and argv[pos + 1:pos + 2] and argv[pos + 1] in command.commands:
+        words.append(argv[pos + 1])  # `git gto hook pre-receive`
+    return " ".join(["git gto", *words])
 
 
 def _traceback_asked(argv: List[str]) -> bool:

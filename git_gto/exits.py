@@ -19,7 +19,8 @@ def interrupted() -> int:
     """A Ctrl-C: one line (after a blank one, which ends the terminal's `^C`), exit 130."""
     from git_gto.output import print_error
 
-    sys.stderr.write("\n")
+    if sys.stderr is not None:
+        sys.stderr.write("\n")
     print_error("fatal", "interrupted")
     return INTERRUPTED
 
@@ -33,7 +34,8 @@ def failure(error: BaseException, traceback: bool = False) -> int:
     if isinstance(error, KeyboardInterrupt):
         return interrupted()
     if isinstance(error, (BrokenPipeError, OutputClosed)):
-        sys.stderr.close()  # nothing more to say: Python's own complaint at exit included
+        if sys.stderr is not None:
+            sys.stderr.close()  # nothing more to say: Python's own complaint at exit included
         return BROKEN_PIPE
     if traceback or os.environ.get("GTO_DEBUG", "").lower() in ("1", "true", "yes", "on"):
         raise error

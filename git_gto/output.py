@@ -308,7 +308,11 @@ def _write(text: str, err: bool = False) -> None:
         except UnicodeEncodeError:
             stream.buffer.write(text.encode(encoding, "replace"))
         stream.flush()
-    except BrokenPipeError:
-        from git_gto.errors import OutputClosed
+    except OSError as e:
+        if err:
+            return  # what cannot be said on stderr (a full disk, a closed pipe): git goes on too
+        if isinstance(e, BrokenPipeError):
+            from git_gto.errors import OutputClosed
 
-        raise OutputClosed() from None
+            raise OutputClosed() from None
+        raise

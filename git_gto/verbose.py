@@ -14,6 +14,6 @@ def explain(text: str, *args: object) -> None:
     """One `git-gto: ` line (`text % args`) when explaining, shown safely; nothing otherwise."""
     if not _SHOWN["on"]:
         return
-    from git_gto.output import message
+    from git_gto.output import message, visible
 
-    message(f"git-gto: {text % args if args else text}")
+    message(visible(f"git-gto: {text % args if args else text}"))  # one line, whatever it quotes

@@ -176,7 +176,8 @@ def test_click_and_direct_give_the_same_answers(repo, gto):
 
 @pytest.mark.parametrize("argv, where", [(["check-ref", "m@v1.0.0", "-r"], "git gto check-ref"),
                                          (["deprecate", "m", "--simple"], "git gto deprecate"),
-                                         (["show", "-r"], "git gto show")])
+                                         (["show", "-r"], "git gto show"),
+                                         (["hook", "pre-receive", "--policy-ref"], "git gto hook pre-receive")])
 def test_an_option_without_its_value_points_at_the_commands_help(repo, gto, argv, where):
     result = gto(*argv)
     assert result.exit_code == 2

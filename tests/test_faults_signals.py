@@ -106,3 +106,46 @@ def test_a_closed_pipe_ends_the_command_as_git_does(repo, gto, argv):
     proc = subprocess.run(["git-gto", *argv], cwd=repo.path, stdout=write, stderr=subprocess.PIPE, text=True)
     os.close(write)
     assert (proc.returncode, proc.stderr) == (141, "")
+
+
+def _in_syscall(pid: int, number: int, fd: int) -> bool:
+    """Is process `pid` blocked in system call `number` (0 read, 1 write) on `fd`?"""
+    try:
+        words = Path(f"/proc/{pid}/syscall").read_text().split()
+    except OSError:
+        return False
+    return len(words) > 1 and words[0] == str(number) and int(words[1], 16) == fd
+
+
+def test_a_second_ctrl_c_does_not_break_into_the_first_ones_message(repo):
+    """git passes the terminal's Ctrl-C on, so git-gto gets it twice or more: the later ones
+    arrive here while the first one's message is being written (to a full pipe, so that it
+    waits), and must change nothing: the message once, then exit 130, no traceback."""
+    repo.commit("one")
+    read, write = os.pipe()
+    os.set_blocking(write, False)
+    filled = 0
+    try:
+        while True:
+            filled += os.write(write, b"x" * 4096)
+    except BlockingIOError:
+        pass
+    os.set_blocking(write, True)
+    proc = subprocess.Popen(["git-gto", "hook", "pre-receive"], cwd=repo.path, stdin=subprocess.PIPE,
+                            stderr=write)
+    os.close(write)
+    deadline = time.monotonic() + 20
+    # reading its input; writing the message (waiting: the pipe is full); and once more, when
+    # a second Ctrl-C, had it been taken, would have sent it to the shim's own message
+    for number, fd, settle in ((0, 0, 0), (1, 2, 0), (1, 2, 0.2)):
+        while not _in_syscall(proc.pid, number, fd):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.01)
+        time.sleep(settle)
+        proc.send_signal(signal.SIGINT)
+    said = b""
+    with os.fdopen(read, "rb") as pipe:
+        while chunk := pipe.read(65536):
+            said += chunk
+    assert proc.wait(timeout=20) == 130
+    assert said[filled:] == b"\nfatal: interrupted\n"

@@ -153,3 +153,24 @@ def test_with_stderr_closed_nothing_meant_for_it_reaches_stdout(repo, gto, argv)
     shown = subprocess.run(["git-gto", *argv], cwd=repo.path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                            preexec_fn=lambda: os.close(2))
     assert (shown.returncode, shown.stdout) == (1, b"")
+
+
+@pytest.mark.parametrize("stderr", ["closed", "/dev/full"])
+def test_a_success_stays_one_whatever_happens_to_stderr(repo, stderr):
+    """As git: what cannot be said on stderr (closed, a full disk) does not fail the command."""
+    repo.commit("one")
+    if stderr == "closed":
+        done = subprocess.run(["git-gto", "register", "m"], cwd=repo.path, preexec_fn=lambda: os.close(2))
+    else:
+        with open(stderr, "w") as full:
+            done = subprocess.run(["git-gto", "register", "m"], cwd=repo.path, stderr=full)
+    assert done.returncode == 0
+    assert repo.git("tag", "--list").split() == ["m@v0.0.1"]
+
+
+def test_v_explains_in_one_line_whatever_a_path_holds(repo, tmp_path):
+    weird = tmp_path / "we\nird"
+    subprocess.run(["git", "clone", "-q", str(repo.path), str(weird)], check=True)
+    shown = subprocess.run(["git-gto", "-v", "show"], cwd=weird, capture_output=True, text=True)
+    assert shown.returncode == 0
+    assert f"git-gto: repository: {tmp_path}/we^Jird\n" in shown.stderr, shown.stderr

@@ -701,6 +701,9 @@ def test_a_signature_the_keyring_cannot_check_is_not_called_someone_elses(repo, 
     ([",alice@example.com {alice}"], False),
     (["alice@example.com,,ops@example.com {alice}"], False),
     (["alice@example.com\x0b {alice}"], False),
+    (["mallory@example.com {mallory} laptop\ralice@example.com {alice}"], False),  # CR: not a line end
+    (["alice@example.com ssh-ed25519 {alice_key}===="], False),  # base64 that is not canonical
+    (["alice@example.com ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAgQC7", "alice@example.com {alice}"], False),
 ])
 def test_principals_are_those_ssh_keygen_finds(keys, tmp_path, lines, plain):
     """The principals of a signature read in-process are ssh-keygen's own answer, or None
@@ -722,4 +725,6 @@ def test_principals_are_those_ssh_keygen_finds(keys, tmp_path, lines, plain):
         assert ours == found.stdout.decode().split()
     else:
         assert ours is None, (ours, found.stdout)
-    assert principals_of(signature.replace(b"SSH SIGNATURE", b"PGP SIGNATURE"), text.encode()) is None
+    for changed in (signature.replace(b"SSH SIGNATURE", b"PGP SIGNATURE"), signature.replace(b"\n", b"\r\n"),
+                    signature.replace(b"\n", b"\n ")):
+        assert principals_of(changed, text.encode()) is None

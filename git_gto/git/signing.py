@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 from git_gto.errors import GtoError
@@ -240,49 +240,60 @@ def _ssh_verify(program: str, data: bytes, signature: bytes, allowed: bytes) -> 
                        unknown_key=True)
 
 
-# the key types an allowed-signers line may start its key with (after its principals)
-SSH_KEY_TYPES = {b"ssh-ed25519", b"ssh-rsa", b"ssh-dss", b"ecdsa-sha2-nistp256", b"ecdsa-sha2-nistp384",
-                 b"ecdsa-sha2-nistp521", b"sk-ssh-ed25519@openssh.com", b"sk-ecdsa-sha2-nistp256@openssh.com"}
-BASE64 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/="
+ED25519 = b"ssh-ed25519"
+ED25519_KEY = b"\0\0\0\x0bssh-ed25519\0\0\0\x20"  # how an Ed25519 public key starts: 32 bytes follow
+SIGNATURE_ARMOR = (b"-----BEGIN SSH SIGNATURE-----", b"-----END SSH SIGNATURE-----")
 
 
 def principals_of(signature: bytes, allowed: bytes) -> Optional[List[str]]:
     """What `ssh-keygen -Y find-principals` prints for an SSH signature (the principals of
-    the first line holding its key), read here when every line of the allowed-signers file
-    up to it is plain (principals, the type of its key, the key, a comment: no options,
-    patterns, quotes, empty principals or control characters), as a server's is; None (ask
-    ssh-keygen) for any other file or signature. ssh-keygen still
-    verifies the signature for the principal, so this only saves a process."""
-    import binascii
-
-    armored = signature.strip().splitlines()
-    if len(armored) < 3 or armored[0] != b"-----BEGIN SSH SIGNATURE-----" or armored[-1] != b"-----END SSH SIGNATURE-----":
+    the first line holding its key), read here for an Ed25519 key (one encoding a key, so
+    equal keys are equal bytes) when the signature and every line of the allowed-signers
+    file up to that one are plain: principals in UTF-8, `ssh-ed25519`, the key in canonical
+    base64, a comment; no options, patterns, quotes, empty principals, control characters.
+    None (ask ssh-keygen) for anything else. ssh-keygen still verifies the signature for the
+    principal, so this only saves a process."""
+    lines = signature.split(b"\n")
+    if lines[-1:] == [b""]:
+        lines.pop()
+    if len(lines) < 3 or (lines[0], lines[-1]) != SIGNATURE_ARMOR:
         return None
-    try:
-        blob = binascii.a2b_base64(b"".join(armored[1:-1]))
-    except binascii.Error:
+    blob = _canonical_base64(b"".join(lines[1:-1])) or b""
+    if blob[:10] != b"SSHSIG\0\0\0\1" or int.from_bytes(blob[10:14], "big") != 51:
         return None
-    size = int.from_bytes(blob[10:14], "big")
-    if blob[:6] != b"SSHSIG" or len(blob) < 14 + size:
+    key = blob[14:65]
+    if not key.startswith(ED25519_KEY):
         return None
-    key = blob[14:14 + size]
-    for line in allowed.splitlines():
+    for line in allowed.split(b"\n"):
         if any(c < 0x20 and c != 0x09 or c == 0x7F for c in line):
             return None  # a control character ssh-keygen may read otherwise than split() does
         fields = line.split()
         if not fields or fields[0].startswith(b"#"):
             continue
-        if len(fields) < 3 or fields[1] not in SSH_KEY_TYPES or any(c in fields[0] for c in b'*?!"'):
-            return None  # options, patterns, quotes: ssh-keygen's to read
+        if len(fields) < 3 or fields[1] != ED25519 or any(c in fields[0] for c in b'*?!"'):
+            return None  # another key type, options, patterns, quotes: ssh-keygen's to read
         principals = fields[0].split(b",")
-        if not all(principals) or len(fields[2]) % 4 or fields[2].translate(None, BASE64):
-            return None  # an empty principal, a key that is not base64: ssh-keygen's to read
-        line_key = binascii.a2b_base64(fields[2])
-        if line_key[4:4 + int.from_bytes(line_key[:4], "big")] != fields[1]:
-            return None  # a key of another type than the line says
+        line_key = _canonical_base64(fields[2])
+        if not all(principals) or line_key is None or len(line_key) != 51 or not line_key.startswith(ED25519_KEY):
+            return None  # an empty principal, a key ssh-keygen may read otherwise
         if line_key == key:
-            return [p.decode("utf-8", "replace") for p in principals]
+            try:
+                return [p.decode("utf-8") for p in principals]
+            except UnicodeDecodeError:
+                return None
     return None
+
+
+def _canonical_base64(text: bytes) -> Optional[bytes]:
+    """The bytes that base64 `text` encodes, if encoding them gives `text` back exactly (no
+    stray padding, no bits beyond them, nothing but the alphabet), else None."""
+    import binascii
+
+    try:
+        data = binascii.a2b_base64(text)
+    except binascii.Error:
+        return None
+    return data if binascii.b2a_base64(data, newline=False) == text else None
 
 
 def _ssh_key(output: bytes) -> str:
@@ -321,12 +332,11 @@ def _scratch(prefix: str) -> Iterator[str]:
     try:
         yield path
     finally:
-        try:
+        with suppress(OSError):  # each file, then the directory, as far as they can go
             for name in os.listdir(path):
-                os.unlink(os.path.join(path, name))
+                with suppress(OSError):
+                    os.unlink(os.path.join(path, name))
             os.rmdir(path)
-        except OSError:
-            pass
 
 
 def _last_line(stderr: bytes) -> str:
