@@ -62,22 +62,28 @@ class Workspace:
         import shutil  # noqa: F401 (loaded now: the clean-up after a signal must not import it)
         import tempfile  # only for a remote registry: not on every command's start-up
 
-        from git_gto.git.run import git, git_reason
+        from git_gto.git.run import finish, git_reason, start_git
 
         self._signals = _exit_on_signals()
-        caught = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
-        signal.pthread_sigmask(signal.SIG_BLOCK, caught)  # no signal between mkdtemp and `try`
+        caught = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP]
+        clone = None
+        # no signal between mkdtemp and `try`, nor while git starts (it could not be stopped)
+        signal.pthread_sigmask(signal.SIG_BLOCK, caught)
         try:
             try:
                 self._tmp = tempfile.mkdtemp(prefix="git-gto-")
+                explain("cloning %s into %s", url, self._tmp)
+                clone = start_git(None, "clone", "--quiet", "--filter=blob:none", "--", url, self._tmp, unblock=caught)
             finally:  # a signal that came meanwhile is raised here: inside the `try` that cleans up
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, caught)
-            explain("cloning %s into %s", url, self._tmp)
-            result = git(None, "clone", "--quiet", "--filter=blob:none", "--", url, self._tmp, check=False)
+            result = finish(clone)  # a signal meanwhile stops git before the clone is removed
             if result.returncode != 0:
                 raise GtoError(f"cannot clone '{url}': {git_reason(result.stderr)}")
             return GitRepo.discover(self._tmp)
         except BaseException:
+            if clone is not None and clone.poll() is None:  # the signal came as git started
+                clone.kill()
+                clone.wait()
             self._remove_clone()
             raise
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 from git_gto.errors import GtoError
 from git_gto.git.discover import Location
@@ -46,18 +46,47 @@ def git(location: Optional[Location], *args: str, check: bool = True, cwd: Optio
     """Run `git ARGS` for the repository at `location` (None: outside any repository),
     output captured as text, `input` on its stdin, `env` added to the environment. With
     `check`, a failure raises GitFailed quoting git."""
-    if cwd is None and location is not None:
-        cwd = location.worktree or location.controldir  # paths in ARGS are the repository's
-    explain("git %s", " ".join(args))
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, env={**environment(location), **(env or {})}, input=input,
-        stdin=None if input is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
-    )
+    process = start_git(location, *args, cwd=cwd, env=env, stdin=input is not None)
+    result = finish(process, input)
     if check and result.returncode != 0:
         said = result.stderr if result.stderr.strip() else result.stdout
         raise GitFailed(f"git {args[0]} failed: {git_reason(said)}", result.stderr, result.returncode)
     return result
+
+
+def start_git(location: Optional[Location], *args: str, cwd: Optional[str] = None,
+              env: Optional[Dict[str, str]] = None, stdin: bool = False,
+              unblock: Sequence[int] = ()) -> subprocess.Popen:
+    """Start `git ARGS` as `git` runs it (output captured as text, stdin a pipe if asked) and
+    return at once. `unblock`: the signals the caller blocks while git starts, so that none
+    can leave git running unseen; git itself gets them unblocked."""
+    if cwd is None and location is not None:
+        cwd = location.worktree or location.controldir  # paths in ARGS are the repository's
+    explain("git %s", " ".join(args))
+    preexec = None
+    if unblock:
+        import signal
+
+        def preexec() -> None:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, unblock)
+
+    return subprocess.Popen(
+        ["git", *args], cwd=cwd, env={**environment(location), **(env or {})},
+        stdin=subprocess.PIPE if stdin else subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True, errors="replace", preexec_fn=preexec,
+    )
+
+
+def finish(process: subprocess.Popen, input: Optional[str] = None) -> subprocess.CompletedProcess:
+    """Wait for a started git (`input` on its stdin); an exception meanwhile (a signal) kills
+    it first, so that no git outlives the command."""
+    with process:
+        try:
+            stdout, stderr = process.communicate(input)
+        except BaseException:
+            process.kill()
+            raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 _PREFIXES = ("fatal:", "error:", "warning:", "hint:", "remote:", "To ", "From ", " ! ", "!")
