@@ -149,3 +149,24 @@ def test_a_second_ctrl_c_does_not_break_into_the_first_ones_message(repo):
             said += chunk
     assert proc.wait(timeout=20) == 130
     assert said[filled:] == b"\nfatal: interrupted\n"
+
+
+def test_a_mirror_clone_killed_with_kill_9_leaves_nothing_the_next_command_keeps(slow_remote, tmp_path):
+    """`show -r URL` killed (-9, with its git) while it makes the mirror: the next command makes
+    it again, and what the killed one left in the cache goes."""
+    url, ssh = slow_remote
+    cache = tmp_path / "cache"
+    env = {**os.environ, "GIT_SSH_COMMAND": ssh, "SLOW": "upload-pack", "XDG_CACHE_HOME": str(cache)}
+    proc = subprocess.Popen(["git-gto", "show", "-r", url], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            start_new_session=True)
+    root = cache / "git-gto"
+    deadline = time.monotonic() + 20
+    while not (root.is_dir() and any(p.name.startswith(".new-") for p in root.iterdir())):
+        assert time.monotonic() < deadline and proc.poll() is None, proc.communicate()
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    again = subprocess.run(["git-gto", "show", "-r", url], env={**env, "SLOW": "nothing"}, capture_output=True,
+                           text=True)
+    assert again.returncode == 0, again.stderr
+    assert [p.name for p in root.iterdir() if p.name.startswith(".new-")] == []

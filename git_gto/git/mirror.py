@@ -273,8 +273,13 @@ class Mirror:
     # -- making it, checking it ----------------------------------------------------------------
     def _clone(self) -> None:
         """`git clone --bare --filter=tree:0` into a new directory beside the mirrors, moved
-        into place when complete (nothing is left behind when it fails)."""
-        tmp = tempfile.mkdtemp(prefix=".new-", dir=self.root)
+        into place when complete (nothing is left behind when it fails; what a killed clone
+        of this mirror left is removed first: it holds the mirror's lock, so no other is at work)."""
+        prefix = f".new-{os.path.basename(self.path)}-"
+        for name in os.listdir(self.root):
+            if name.startswith(prefix):
+                shutil.rmtree(os.path.join(self.root, name), ignore_errors=True)
+        tmp = tempfile.mkdtemp(prefix=prefix, dir=self.root)
         try:
             explain("making the mirror of %s in %s", self.url, self.path)
             result = git(None, "clone", "--bare", "--quiet", f"--filter={FILTER}", "--template=", "--",
