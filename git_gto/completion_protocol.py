@@ -107,7 +107,7 @@ def tree_module() -> str:
         if command is not None and not command.hidden:
             listed.append((name, command.get_short_help_str()))
     commands = {}
-    for name in [*COMMANDS, *ALIASES]:
+    for name in COMMANDS:
         found = load_command(name)
         assert found is not None, name
         commands[name] = _command(found.make_context(name, [], parent=ctx, resilient_parsing=True))
@@ -129,6 +129,7 @@ def tree_module() -> str:
     for name, entry in commands.items():
         lines.extend(_command_lines(f"    {name!r}: ", entry, ","))
     lines.append("}")
+    lines.extend(f"COMMANDS[{alias!r}] = COMMANDS[{name!r}]  # an alias" for alias, name in ALIASES.items())
     return "\n".join(lines) + "\n"
 
 

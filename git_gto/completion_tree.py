@@ -215,19 +215,5 @@ COMMANDS = {
         ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
         ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
     )),
-    'promote': (True, (
-        ('option', 'repo', ('-r', '--repo'), (), False, False, 1, False, 'Repository: a local path, or a URL (read through a cached mirror; changes are pushed to it).', 'dir'),
-        ('argument', 'name', ('name',), (), False, False, 1, False, None, 'artifacts'),
-        ('argument', 'ref', ('ref',), (), False, False, 1, False, None, 'refs'),
-        ('option', 'version', ('--version',), (), False, False, 1, False, 'With REF: the version to register there if it has none. Without REF: the registered version to assign.', 'versions'),
-        ('option', 'stage', ('--stage',), (), False, False, 1, False, 'The stage to assign.', 'stages'),
-        ('option', 'message', ('-m', '--message'), (), False, False, 1, False, 'Tag message (a default one otherwise).', 'none'),
-        ('option', 'simple', ('--simple',), (), False, False, 1, False, "Tag form: 'true' without the #N counter, 'false' with it, 'auto' the usual one.", ('choice', ('auto', 'true', 'false'), True)),
-        ('option', 'force', ('--force',), (), True, False, 1, False, 'Create the tag even if a check says no.', 'none'),
-        ('option', 'push', ('--push',), (), True, False, 1, False, 'Push the tag(s) to the remote in one atomic `git push`.', 'none'),
-        ('option', 'remote', ('--remote',), (), False, False, 1, False, "The remote --push pushes to (default: as git push chooses, else 'origin').", 'none'),
-        ('option', 'sign', ('-s', '--sign'), ('--no-sign',), True, False, 1, False, 'Sign the tag(s) as `git tag -s` does (gpg.format, user.signingKey); default: tag.gpgSign.', 'none'),
-        ('option', 'skip_registration', ('--sr', '--skip-registration'), (), True, False, 1, False, 'Do not register a version at REF; assign the commit itself.', 'none'),
-        ('option', '_click_default_help', ('-h', '--help'), (), True, False, 1, False, 'Show this message and exit.', 'none'),
-    )),
 }
+COMMANDS['promote'] = COMMANDS['assign']  # an alias
