@@ -143,7 +143,6 @@ def run(argv: List[str]) -> int:
 
 
 def _run(words: Tuple[str, ...], params: Dict[str, Any]) -> int:
-    from git_gto import output  # noqa: F401 (loaded now: what says why must not import on a Ctrl-C)
     from git_gto.exits import failure
 
     try:
