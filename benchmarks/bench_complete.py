@@ -9,6 +9,7 @@ In one registry (default /tmp/gto-bench/50k-packed, built by bench.py), alternat
   requests    a command name   (COMP_WORDS='git-gto sh', COMP_CWORD=1)
               an artifact name (COMP_WORDS='git-gto show ', COMP_CWORD=2: every artifact)
               a version        (COMP_WORDS='git-gto show NAME@v', COMP_CWORD=2)
+              a stage          (COMP_WORDS='git-gto show NAME#', COMP_CWORD=2: reads .gto)
 
 for each `--gto` checkout given (its bin/git-gto run by the same interpreter, so a checkout
 of the code before a change is timed in the same run). Reports medians, the ratio to
@@ -65,7 +66,7 @@ def main():
                            cwd=args.repo, env=env, stdout=subprocess.PIPE, check=True).stdout.decode()
     name = first.splitlines()[1].split()[0]  # makes the warm cache too
     requests = {"command name": ("git-gto sh", "1"), "artifact name": ("git-gto show ", "2"),
-                "version": (f"git-gto show {name}@v", "2")}
+                "version": (f"git-gto show {name}@v", "2"), "stage": (f"git-gto show {name}#", "2")}
     cases = {"python -c pass": ([args.python, "-c", "pass"], env),
              "warm cache read": ([args.python, "-c", CACHE_READ, git_dir], env)}
     for checkout in checkouts:

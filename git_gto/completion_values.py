@@ -34,11 +34,11 @@ class _Repository:
         from git_gto.config import config_at, config_from_worktree
 
         if self.location.worktree:
-            return config_from_worktree(self.location.worktree)
+            return config_from_worktree(self.location.worktree, self.location.commondir)
         from git_gto.git.repo import GitRepo
 
         repo = GitRepo(self.location)
-        return config_at(repo, repo.head())
+        return config_at(repo, repo.head(), self.location.commondir)
 
 
 def _open(repo: str) -> _Repository:
@@ -88,8 +88,7 @@ def artifact_words(repo: str, incomplete: str) -> List[str]:
         base = incomplete.split("@")[0].split("#")[0]
         if not (T.is_fullname(base) and T.tag_to_name(T.name_to_tag(base)) == base):
             return []
-        prefix = T.name_to_tag(base)
-        own = "\n".join([*ws.refs.tags_under(prefix + "@"), *ws.refs.tags_under(prefix + "#")])
+        own = "\n".join(T.tags_of(ws.refs, base))
         if not own:
             return []
         if incomplete[len(base)] == "@":

@@ -118,7 +118,7 @@ def _apply_environment(config: Config) -> None:
         _apply(config, key, value, var)
 
 
-def config_from_worktree(worktree: str, git_dir: Optional[str] = None) -> Config:
+def config_from_worktree(worktree: str, git_dir: Optional[str]) -> Config:
     """`.gto` at the work-tree root (uncommitted changes count), then `GTO_*` on top;
     parsed once for the repository at `git_dir` (see `yamlcache`)."""
     path = os.path.join(worktree, CONFIG_FILE)
@@ -131,13 +131,13 @@ def config_from_worktree(worktree: str, git_dir: Optional[str] = None) -> Config
     return parse_config(text or b"", path, git_dir)
 
 
-def config_at(source, commit: Optional[str], git_dir: Optional[str] = None) -> Config:
+def config_at(source, commit: Optional[str], git_dir: Optional[str]) -> Config:
     """`.gto` as committed in `commit` (a bare repository has no work tree), then `GTO_*`."""
     text = source.read_file(commit, CONFIG_FILE) if commit else None
     return parse_config(text or b"", f"{CONFIG_FILE} in commit {commit[:7]}" if commit else CONFIG_FILE, git_dir)
 
 
-def parse_config(text: bytes, where: str, git_dir: Optional[str] = None) -> Config:
+def parse_config(text: bytes, where: str, git_dir: Optional[str]) -> Config:
     """The settings of a `.gto` file's text (`where` names it in errors), `GTO_*` on top
     (the YAML parsed once for the repository at `git_dir`, when given)."""
     config = Config()

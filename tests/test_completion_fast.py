@@ -146,6 +146,19 @@ sys.stderr.write("LOADED=" + ",".join(loaded) + "\\n")
 """
 
 
+def test_stages_after_name_hash_read_gto_once_through_the_yaml_cache(registry):
+    """The first `NAME#<TAB>` parses .gto (and keeps it in $GIT_DIR/gto/yaml.cache); the
+    next ones take it from there, without the YAML parser."""
+    env = {**os.environ, "_GIT_GTO_COMPLETE": "gto_complete", "COMP_WORDS": "git-gto show churn#", "COMP_CWORD": "2"}
+    loaded = []
+    for _ in range(2):
+        result = subprocess.run([sys.executable, "-c", PROBE, str(ROOT / "bin" / "git-gto")], cwd=registry.path,
+                                env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        assert "churn#staging" in result.stdout, result.stderr
+        loaded.append(result.stderr.splitlines()[-1])
+    assert loaded == ["LOADED=yaml", "LOADED="]
+
+
 @pytest.mark.parametrize("words, cword", [
     ("git-gto sh", "1"), ("git-gto show ", "2"), ("git-gto show churn@", "2"), ("git-gto at ", "2"),
     ("git-gto assign churn --version ", "4"), ("git-gto check-ref c", "2"),

@@ -176,10 +176,10 @@ def test_registry_builds_an_artifact_when_first_asked():
 def test_config_keys_in_any_case_and_environment_on_top(monkeypatch):
     monkeypatch.delenv("GTO_STAGES", raising=False)
     monkeypatch.delenv("GTO_EMOJIS", raising=False)
-    config = parse_config(b"STAGES: [dev]\nEmojis: false\nindex: meta.yaml\n", ".gto")
+    config = parse_config(b"STAGES: [dev]\nEmojis: false\nindex: meta.yaml\n", ".gto", None)
     assert (config.stages, config.emojis, config.index) == (["dev"], False, "meta.yaml")
     monkeypatch.setenv("GTO_STAGES", '["prod"]')
-    assert parse_config(b"stages: [dev]\n", ".gto").stages == ["prod"]
+    assert parse_config(b"stages: [dev]\n", ".gto", None).stages == ["prod"]
 
 
 @pytest.mark.parametrize("text, message", [
@@ -193,7 +193,7 @@ def test_config_keys_in_any_case_and_environment_on_top(monkeypatch):
 ])
 def test_config_refuses_what_it_cannot_honour(text, message, monkeypatch):
     monkeypatch.delenv("GTO_EMOJIS", raising=False)  # a variable would override the file's key
-    refusal(lambda: parse_config(text, ".gto"), message, ConfigError)
+    refusal(lambda: parse_config(text, ".gto", None), message, ConfigError)
 
 
 # -- the index -------------------------------------------------------------------------------
