@@ -169,14 +169,10 @@ class RefSnapshot:
         the loose ref files of the prefix's folder."""
         if self._tags is not None:
             return {n: sha for n, sha in self._tags.items() if n.startswith(prefix)}
-        out: Dict[str, str] = {}
-        if self._packed is not None:
-            wanted = _ref(prefix)
-            out = {n[10:].decode("utf-8", "surrogateescape"): sha.decode("ascii")
-                   for n, sha in self._packed.items() if n.startswith(wanted)}
-        else:
-            for ref, sha in self.searched().records_under(_ref(prefix)):
-                out[ref[10:].decode("utf-8", "surrogateescape")] = sha.decode("ascii")
+        if prefix in self._under:  # the snapshot is made again after a write
+            return dict(self._under[prefix])
+        out = {ref[10:].decode("utf-8", "surrogateescape"): sha.decode("ascii")
+               for ref, sha in self.packed_below(_ref(prefix)).items()}
         folder, _, start = prefix.rpartition("/")
         root = os.path.join(self.commondir, "refs", "tags")
         try:
