@@ -42,8 +42,8 @@ class RegistryLoader:
         self.index_file = index_file
         self.scope = scope
         self.only = only  # the one artifact a write needs: only its tags are read
-        self._own: Dict[str, Shard] = {}
-        self.partial: Set[str] = set()  # artifacts built without a commit they name: not to cache  # the shards read for `only` (the cache is left alone)
+        self._own: Dict[str, Shard] = {}  # the shards read for `only` (the cache is left alone)
+        self.partial: Set[str] = set()  # artifacts built without a commit they name: not to cache
         self._registry: Optional[R.Registry] = None
         self._live: Optional[set] = None
         self._annotated: Dict[str, List[str]] = {}
@@ -51,6 +51,16 @@ class RegistryLoader:
         self._commits: Dict[str, CommitInfo] = {}
         self.unusable_indexes: List[str] = []  # artifacts.yaml of commits that do not parse
         self._odd_names: List[str] = []
+
+    @classmethod
+    def for_artifact(cls, source: TagSource, git_dir: str, index_file: str, known: Dict[str, str],
+                     scope: str = HEAD) -> "RegistryLoader":
+        """A loader for `artifact_of` one artifact whose tags the cache may have are `known`:
+        through the registry cache only when they are many (reading the whole cache costs
+        more than reading a few tags)."""
+        from git_gto.cache import enabled
+
+        return cls(source, RegistryCache(git_dir, enabled() and len(known) >= CACHED_ARTIFACT_MIN), index_file, scope)
 
     def save(self) -> None:
         """Keep what was read for the next command (artifacts that are gone are dropped)."""

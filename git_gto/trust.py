@@ -18,7 +18,7 @@ from git_gto.git.objects import OBJ_COMMIT, OBJ_TAG, Identity, parse_tag_object,
 
 if TYPE_CHECKING:
     from git_gto.git.repo import GitRepo
-    from git_gto.git.signing import ConfigValue, Signer, Verdict
+    from git_gto.git.signing import Signer, Verdict
     from git_gto.loader import RegistryLoader
     from git_gto.source import PushedSource
 
@@ -26,14 +26,12 @@ REMOTE_DEFAULT = "refs/remotes/origin/HEAD"
 
 
 class Trust:
-    """The policy in force: `.gto` as committed at `commit` (named `where` in messages);
-    `settings`: git's signing configuration."""
+    """The policy in force: `.gto` as committed at `commit` (named `where` in messages)."""
 
     def __init__(self, repo: "GitRepo", commit: Optional[str], where: str, config: Config,
-                 policy: P.Policy, settings: Optional["ConfigValue"] = None) -> None:
+                 policy: P.Policy) -> None:
         self.repo, self.commit, self.where, self.config, self.policy = repo, commit, where, config, policy
         self._signers: Optional[P.Signers] = None
-        self._config = settings
 
     @property
     def active(self) -> bool:
@@ -54,23 +52,20 @@ class Trust:
         committed allowed-signers file."""
         from git_gto.git.signing import git_config, verify
 
-        if self._config is None:
-            self._config = git_config(self.repo)
-        return verify(raw, self._config, self.signers().ssh_text)
+        return verify(raw, git_config(self.repo), self.signers().ssh_text)
 
     def read_verdicts(self, tags: Dict[str, str]) -> Dict[str, "Verdict"]:
         """Tag name -> what its signature says (for reads: SSH keys checked against the
         committed allowed-signers file when there is one, else gpg.ssh.allowedSignersFile)."""
         from git_gto.git.signing import git_config, verify
 
-        if self._config is None:
-            self._config = git_config(self.repo)
+        settings = git_config(self.repo)
         try:
             allowed: Optional[bytes] = self.signers().ssh_text or None
         except P.Violation:
             allowed = None
         raw = self.repo.raw_objects(set(tags.values()))
-        return {name: verify(raw[sha][1] if sha in raw else b"", self._config, allowed) for name, sha in tags.items()}
+        return {name: verify(raw[sha][1] if sha in raw else b"", settings, allowed) for name, sha in tags.items()}
 
     def check_signature(self, stage: str, verdict: "Verdict") -> None:
         signers = self.signers()
@@ -83,12 +78,11 @@ class Trust:
                        principals)
 
 
-def policy_commit(repo: "GitRepo", ref: Optional[str] = None,
-                  configured: Optional[str] = None) -> Tuple[Optional[str], str]:
-    """(commit, name) of the policy ref: `ref`, else git config `gto.policyRef`
-    (`configured`), else the remote's default branch (refs/remotes/origin/HEAD), else HEAD
-    (in a bare repository, the default branch)."""
-    wanted = ref or configured
+def policy_commit(repo: "GitRepo", ref: Optional[str] = None) -> Tuple[Optional[str], str]:
+    """(commit, name) of the policy ref: `ref`, else git config `gto.policyRef`, else the
+    remote's default branch (refs/remotes/origin/HEAD), else HEAD (in a bare repository,
+    the default branch)."""
+    wanted = ref or repo.git_config(r"^gto\.policyref$").get("gto.policyref")
     if wanted:
         try:
             return repo.resolve(wanted), wanted
@@ -101,13 +95,10 @@ def policy_commit(repo: "GitRepo", ref: Optional[str] = None,
 
 
 def load(repo: "GitRepo", ref: Optional[str] = None) -> Trust:
-    """The policy in force, and the signing settings, from one `git config` run."""
-    from git_gto.git.signing import SETTINGS, config_lookup
-
-    settings = repo.git_config(f"^(gto\\.policyref|{SETTINGS})$")
-    commit, where = policy_commit(repo, ref, settings.get("gto.policyref"))
+    """The policy in force."""
+    commit, where = policy_commit(repo, ref)
     config = config_at(repo, commit, repo.commondir)
-    return Trust(repo, commit, where, config, config.policy or P.Policy(), settings=config_lookup(settings))
+    return Trust(repo, commit, where, config, config.policy or P.Policy())
 
 
 def reachable(source, trust: Trust, commit: str) -> bool:
@@ -231,12 +222,12 @@ class _RegistryArtifacts:
         from git_gto.cache import RegistryCache, enabled
         from git_gto.loader import RegistryLoader
 
-        self.refs = refs
+        self.names = list(refs)
         self.loader = RegistryLoader(repo, RegistryCache(repo.commondir, enabled()), config.index)
 
     def tags(self, artifact: str) -> Tuple[Optional[List[str]], List[str]]:
         """(tag names before the push (None: not a push), tag names now) of the artifact's tags."""
-        return None, list(self.refs)
+        return None, self.names
 
     def without(self, artifact: str, tag: str) -> R.Artifact:
         return self.loader.build_without(artifact, [tag])
@@ -251,18 +242,25 @@ class _PushedArtifacts:
         self.source = source
         self.repo = repo
         self.config = config
+        self._read: Dict[str, Tuple[Dict[str, str], Dict[str, str], "RegistryLoader"]] = {}
+
+    def _of(self, artifact: str) -> Tuple[Dict[str, str], Dict[str, str], "RegistryLoader"]:
+        """(its tags before the push, after it, its loader), read once for all its pushed tags."""
+        if artifact not in self._read:
+            from git_gto.loader import RegistryLoader
+
+            before = T.tags_of(self.repo, artifact)  # as they are: what the cache may have
+            loader = RegistryLoader.for_artifact(self.source, self.repo.commondir, self.config.index, before)
+            self._read[artifact] = (before, T.tags_of(self.source, artifact), loader)
+        return self._read[artifact]
 
     def tags(self, artifact: str) -> Tuple[Optional[List[str]], List[str]]:
-        return list(T.tags_of(self.repo, artifact)), list(T.tags_of(self.source, artifact))
+        before, after, _ = self._of(artifact)
+        return list(before), list(after)
 
     def without(self, artifact: str, tag: str) -> R.Artifact:
-        from git_gto.cache import RegistryCache, enabled
-        from git_gto.loader import CACHED_ARTIFACT_MIN, RegistryLoader
-
-        refs = {r: s for r, s in T.tags_of(self.source, artifact).items() if r != tag}
-        known = T.tags_of(self.repo, artifact)  # as they are: what the cache may have
-        cache = RegistryCache(self.repo.commondir, enabled() and len(known) >= CACHED_ARTIFACT_MIN)
-        return RegistryLoader(self.source, cache, self.config.index).artifact_of(artifact, refs, known)
+        before, after, loader = self._of(artifact)
+        return loader.artifact_of(artifact, {r: s for r, s in after.items() if r != tag}, before)
 
 
 def _looks_like_event(name: str) -> bool:

@@ -175,13 +175,12 @@ class Workspace:
         (annotations left out: for what a tag of it records)."""
         if self._loader is not None:
             return self.loader.build_without(name, ())
-        from git_gto.cache import RegistryCache, enabled
-        from git_gto.loader import CACHED_ARTIFACT_MIN, RegistryLoader
+        from git_gto.loader import RegistryLoader
         from git_gto.tags import tags_of
 
         refs = tags_of(self.repo, name)
-        cache = RegistryCache(self.repo.commondir, enabled() and len(refs) >= CACHED_ARTIFACT_MIN)
-        return RegistryLoader(self.repo, cache, self.config.index, self.scope).artifact_of(name, refs)
+        loader = RegistryLoader.for_artifact(self.repo, self.repo.commondir, self.config.index, refs, self.scope)
+        return loader.artifact_of(name, refs)
 
     def index_at(self, commit: str) -> "PackedIndex":
         return self.loader.index_at(commit)

@@ -56,12 +56,7 @@ SETTINGS = r"tag\.gpgsign|user\.signingkey|gpg\..*"  # what signing reads of git
 def git_config(repo: "GitRepo") -> ConfigValue:
     """Signing settings as git reads them (`git -c`, includes, conditional includes); returns
     a lookup (section, key, subsection=None) -> value."""
-    return config_lookup(repo.git_config(f"^({SETTINGS})$"))
-
-
-def config_lookup(values: Dict[str, str]) -> ConfigValue:
-    """The lookup of settings read by `git config --get-regexp` (names as git prints them)."""
-    lowered = {key.lower(): value for key, value in values.items()}
+    lowered = {key.lower(): value for key, value in repo.git_config(f"^({SETTINGS})$").items()}
     return lambda section, key, subsection=None: lowered.get(
         ".".join(p for p in (section, subsection, key) if p).lower())
 
