@@ -287,7 +287,7 @@ class RegistryLoader:
     def build(self, name: str, on: Optional[Set[str]] = None) -> R.Artifact:
         """`on`: only its versions on these commits (each version is built from the tags on
         its commit alone, so those are the versions a whole build would have there)."""
-        shard = self._own.get(name) if self.only is not None else self.cache.shards.get(name)
+        shard = self._shard(name)
         entries = shard.entries if shard else []
         if on is not None:
             entries = [e for e in entries if R.entry_commit(e) in on]
@@ -297,11 +297,15 @@ class RegistryLoader:
                 self._add_commit_event(artifact, artifact.version_at(commit))
         return artifact
 
+    def _shard(self, name: str) -> Optional[Shard]:
+        """What was read of an artifact: for `only`, its own shard; otherwise the cache's."""
+        return self._own.get(name) if self.only is not None else self.cache.shards.get(name)
+
     def build_without(self, name: str, tags: Iterable[str]) -> R.Artifact:
         """The artifact as if these tags of it did not exist (to judge one of its events
         against all the others)."""
         self.registry()
-        shard = self.cache.shards.get(name)
+        shard = self._shard(name)
         left_out = set(tags)
         return R.artifact_from_entries(name, [e for e in (shard.entries if shard else ()) if e[2] not in left_out])
 

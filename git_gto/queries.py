@@ -391,7 +391,7 @@ def signatures(ws: "Workspace", tags: Iterable[Optional[str]]) -> Dict[str, "Ver
     from git_gto import trust
 
     wanted = [t for t in tags if t]
-    refs = ws.repo.tag_ids(wanted) if len(wanted) < 100 else ws.repo.tag_refs()
+    refs = ws.repo.tag_ids(wanted)
     return trust.load(ws.repo).read_verdicts({t: refs[t] for t in wanted if t in refs})
 
 

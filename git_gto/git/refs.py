@@ -24,6 +24,9 @@ PACKED_REFS_LIMIT = 1024 * 1024 * 1024
 _PACKED_TAG = re.compile(rb" refs/tags/([^\n]+)")  # a literal prefix: scanned at C speed
 
 
+MANY_NAMES = 100  # tags looked up by name past which reading every tag once costs less
+
+
 class RefSnapshot:
     """The refs as read once: every view (names, ids, fingerprint) comes from the same read.
     After a write the repository drops its snapshot whole and reads a new one."""
@@ -136,7 +139,8 @@ class RefSnapshot:
     def tag_ids(self, names: Sequence[str]) -> Dict[str, str]:
         """The object ids of these tags (those that exist), as `tags` would give them, without
         a table of every tag: each loose ref file is read, and packed-refs searched by
-        bisection."""
+        bisection; for many names not read yet (MANY_NAMES), one read of every tag, which
+        then costs less."""
         if self._tags is not None:
             return {n: self._tags[n] for n in names if n in self._tags}
         out: Dict[str, str] = {}
@@ -147,6 +151,9 @@ class RefSnapshot:
                 rest.append(name)
             elif name in under:
                 out[name] = under[name]
+        if len(rest) >= MANY_NAMES:
+            every = self.tags()
+            return {**out, **{n: every[n] for n in rest if n in every}}
         root = os.path.join(self.commondir, "refs", "tags")
         packed = self._packed
         text = None if packed is not None or not rest else self.searched()
