@@ -149,7 +149,7 @@ def test_cached_rows_follow_new_tags_and_a_new_head(line, repo, gto, monkeypatch
             shown = {row.split()[0] for row in gto("at", "--plain").stdout.splitlines()[1:]}
             assert shown == ({"churn", "*new"} if step == "annotated" else {"segment"}), shown
     shards = C.RegistryCache(str(repo.path / ".git")).shards
-    assert all([k for k in s.summaries if k[0] == "rows"] == [C.ROWS] for s in shards.values())
+    assert shards and all([k for k in s.summaries if k[0] == "rows"] == [C.ROWS] for s in shards.values())
 
 
 def test_rows_made_while_a_commit_is_unreadable_are_not_kept(repo, gto):

@@ -55,7 +55,7 @@ def test_outputs_are_the_recorded_ones(registry, repo, gto, monkeypatch, cache):
     assert outputs(registry, repo, gto) == json.loads(RECORDED.read_text())
 
 
-def show_rows_on(path: Path, commit: str, contains: bool, repo) -> list:
+def show_rows_on(path: Path, commit: str, contains: bool) -> list:
     """What `at` answers, from `show NAME --json` (the whole artifact built): each artifact's
     versions on the commit (or on the commits that contain it), by artifact name."""
     import subprocess
@@ -76,7 +76,7 @@ def test_json_is_show_names_versions_on_those_commits(registry, repo, gto):
     for sha in commits(registry, repo):
         for contains in (False, True):
             result = gto("at", sha, "--json", *(("--contains",) if contains else ()), cwd=registry)
-            assert json.loads(result.stdout) == show_rows_on(registry, sha, contains, repo), (sha, contains)
+            assert json.loads(result.stdout) == show_rows_on(registry, sha, contains), (sha, contains)
 
 
 def test_hand_made_versions_on_two_commits(ambiguous_versions, repo, gto):
@@ -87,4 +87,4 @@ def test_hand_made_versions_on_two_commits(ambiguous_versions, repo, gto):
     for commit in (c1, c2):
         for contains in (False, True):
             result = gto("at", commit, "--json", *(("--contains",) if contains else ()))
-            assert json.loads(result.stdout) == show_rows_on(repo.path, commit, contains, repo)
+            assert json.loads(result.stdout) == show_rows_on(repo.path, commit, contains)

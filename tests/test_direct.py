@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from git_gto import direct
-from git_gto.cli import load_command
+from git_gto.cli import CONTEXT, load_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,7 +29,7 @@ def click_command(words):
 def click_parse(words, args):
     """click's parameters for the line, or None when click refuses it (or prints help)."""
     try:
-        ctx = click_command(words).make_context(" ".join(words), list(args))
+        ctx = click_command(words).make_context(" ".join(words), list(args), **CONTEXT)
     except (click.exceptions.UsageError, click.exceptions.Exit):
         return None
     return ctx.params
@@ -131,20 +131,20 @@ def test_whatever_direct_takes_click_parses_the_same(words, data):
         assert parsed == (words, click_parse(words, args)), args
 
 
-@pytest.mark.parametrize("argv", [
-    ["check-ref", "m@v1.0.0"],
-    ["hook", "pre-receive"],
-    ["deprecate", "nothing-here", "--delete"],
+@pytest.mark.parametrize("argv, code, said", [
+    (["check-ref", "m@v1.0.0"], 0, ""),
+    (["hook", "pre-receive"], 0, ""),
+    (["deprecate", "nothing-here", "--delete"], 1, "error: Cannot find artifact 'nothing-here'\n"),
 ])
-def test_the_hot_lines_never_import_click(repo, argv):
+def test_the_hot_lines_never_import_click(repo, argv, code, said):
     repo.commit("one")
     program = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); sys.argv = ['git-gto', *{argv!r}]\n"
                "from git_gto.direct import main\n"
-               "try:\n    main()\nexcept SystemExit:\n    pass\n"
-               "print('click' in sys.modules, sorted(m for m in sys.modules if m.startswith('click'))[:3])")
+               "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+               "print(code, 'click' in sys.modules, sorted(m for m in sys.modules if m.startswith('click'))[:3])")
     result = subprocess.run([sys.executable, "-c", program], cwd=repo.path, input="", text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert result.stdout.splitlines()[-1] == "False []", result.stderr
+    assert (result.stdout.splitlines()[-1], result.stderr) == (f"{code} False []", said)
 
 
 def test_click_and_direct_give_the_same_answers(repo, gto):
@@ -172,6 +172,7 @@ def test_click_and_direct_give_the_same_answers(repo, gto):
                 answers.append((run(list(argv)), out.getvalue(), err.getvalue()))
         assert direct.parse(argv) is not None, argv
         assert answers[0] == answers[1], argv
+        assert answers[0][0] != 70 and "internal error" not in answers[0][2], (argv, answers[0])
 
 
 @pytest.mark.parametrize("argv, where", [(["check-ref", "m@v1.0.0", "-r"], "git gto check-ref"),

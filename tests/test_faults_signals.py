@@ -22,7 +22,8 @@ def slow_remote(repo, tmp_path):
     bare = tmp_path / "remote.git"
     subprocess.run(["git", "clone", "-q", "--bare", str(repo.path), str(bare)], check=True)
     ssh = tmp_path / "ssh"
-    ssh.write_text('#!/bin/sh\nfor a; do cmd=$a; done\ncase "$cmd" in *"$SLOW"*) sleep 10;; esac\nexec sh -c "$cmd"\n')
+    ssh.write_text('#!/bin/sh\nfor a; do cmd=$a; done\n'  # MARK, when set, is made once the slow phase starts
+                   'case "$cmd" in *"$SLOW"*) ${MARK:+touch "$MARK"}; sleep 10;; esac\nexec sh -c "$cmd"\n')
     ssh.chmod(0o755)
     return f"ssh://localhost{bare}", str(ssh)
 
@@ -76,14 +77,13 @@ def test_annotate_commit_that_fails_restores_the_previous_file(repo, gto):
 
 
 @pytest.mark.parametrize("argv", [["check-ref", "m@v0.0.1"], ["show"]], ids=["direct", "click"])
-def test_ctrl_c_through_git_is_one_line_on_both_paths(slow_remote, repo, gto, tmp_path, argv):
+def test_ctrl_c_through_git_is_one_line_on_both_paths(slow_remote, repo, tmp_path, argv):
     """A terminal's Ctrl-C reaches `git` and `git-gto` alike, and git passes it on once more:
     the command (parsed by direct.py, or by click) says one line and never a traceback."""
     url, ssh = slow_remote
     mark = tmp_path / "fetching"
-    (tmp_path / "ssh").write_text(f'#!/bin/sh\nfor a; do cmd=$a; done\ncase "$cmd" in *upload-pack*) touch {mark}; '
-                                  'sleep 10;; esac\nexec sh -c "$cmd"\n')
-    env = {**os.environ, "GIT_SSH_COMMAND": ssh, "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    env = {**os.environ, "GIT_SSH_COMMAND": ssh, "SLOW": "upload-pack", "MARK": str(mark),
+           "XDG_CACHE_HOME": str(tmp_path / "cache")}
     proc = subprocess.Popen(["git", "gto", *argv, "-r", url], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     deadline = time.monotonic() + 20

@@ -506,11 +506,6 @@ def _refused_by_git(result, message: str, git_said: str) -> None:
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
-def _local_tags(repo) -> Dict[str, str]:
-    out = repo.git("for-each-ref", "--format=%(refname:strip=2) %(objectname)", "refs/tags")
-    return dict(line.split(" ") for line in out.splitlines())
-
-
 @pytest.mark.parametrize("transport", TRANSPORTS)
 def test_a_change_of_several_tags_is_refused_whole_by_a_remote_without_atomic_push(
         repo, gto, served, tmp_path, transport):
@@ -520,14 +515,14 @@ def test_a_change_of_several_tags_is_refused_whole_by_a_remote_without_atomic_pu
     failed = f"error: git push to 'origin' failed: {NO_ATOMIC}; nothing was changed locally either."
     result = gto("assign", "m", "--stage", "prod", "--push")  # registers too: two tags
     _refused_by_git(result, failed, NO_ATOMIC)
-    assert _local_tags(repo) == {} and tags_of(bare) == {}
+    assert tags_of(repo.path) == {} and tags_of(bare) == {}
     # the tags of an artifact, pushed one by one, then deleted together
     ok(gto("register", "m", "--push"))
     ok(gto("assign", "m", "--stage", "prod", "--push", "--version", "v0.0.1"))
-    before = _local_tags(repo)
+    before = tags_of(repo.path)
     assert sorted(before) == ["m#prod#1", "m@v0.0.1"] and tags_of(bare) == before
     _refused_by_git(gto("deprecate", "m", "--delete", "--push"), failed, NO_ATOMIC)
-    assert _local_tags(repo) == before and tags_of(bare) == before
+    assert tags_of(repo.path) == before and tags_of(bare) == before
     repo.fsck()
     git("fsck", "--strict", "--no-progress", cwd=bare)
 
@@ -538,10 +533,10 @@ def test_a_change_of_one_tag_is_pushed_without_atomic(repo, gto, served, tmp_pat
     bare = _no_atomic_origin(repo, served, tmp_path, transport)
     result = ok(gto("register", "m", "--push"))
     assert "Pushed m@v0.0.1 to origin" in result.stderr.splitlines()
-    assert tags_of(bare) == _local_tags(repo) == {"m@v0.0.1": _local_tags(repo)["m@v0.0.1"]}
+    assert tags_of(bare) == tags_of(repo.path) == {"m@v0.0.1": tags_of(repo.path)["m@v0.0.1"]}
     result = ok(gto("deprecate", "m", "v0.0.1", "--delete", "--push"))
     assert "Deleted m@v0.0.1 on origin" in result.stderr.splitlines()
-    assert tags_of(bare) == _local_tags(repo) == {}
+    assert tags_of(bare) == tags_of(repo.path) == {}
 
 
 def test_a_remote_registry_without_atomic_push_refuses_a_change_of_several_tags(repo, gto, served, tmp_path):

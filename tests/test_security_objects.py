@@ -246,7 +246,7 @@ def test_a_pack_that_does_not_match_its_index_is_one_clear_error(registry, gto, 
     registry.git("repack", "-a", "-d", "-q")
     registry.git("prune-packed")
     pack = next((registry.path / ".git" / "objects" / "pack").glob("*.pack"))
-    target = pack if damage.endswith("pack") or damage == "pack-trailer" else pack.with_suffix(".idx")
+    target = pack.with_suffix(".idx") if damage.endswith("idx") else pack
     target.chmod(0o644)
     data = target.read_bytes()
     target.write_bytes({"pack-trailer": data[:-1] + bytes([data[-1] ^ 1]), "empty-pack": b"",

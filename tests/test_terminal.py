@@ -147,7 +147,7 @@ def test_an_ascii_stream_gets_utf_8_as_before(repo, gto):
 
 @pytest.mark.parametrize("argv", [["check-ref", "nope@v1.0.0", "--verify"], ["history", "nope"]],
                          ids=["direct", "click"])
-def test_with_stderr_closed_nothing_meant_for_it_reaches_stdout(repo, gto, argv):
+def test_with_stderr_closed_nothing_meant_for_it_reaches_stdout(repo, argv):
     """`git gto ... 2>&-`: the refusal is not said at all, and stdout keeps only the data."""
     repo.commit("one")
     shown = subprocess.run(["git-gto", *argv], cwd=repo.path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,

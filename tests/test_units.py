@@ -246,10 +246,12 @@ def test_tables_drawn_without_tabulate_are_tabulates(table, plain):
         assert output.aligned(headers, rows, plain) == expected
 
 
-def test_a_nul_in_a_cell_goes_to_tabulate_and_is_escaped():
+def test_a_nul_in_a_cell_goes_to_tabulate_and_is_escaped(capsys):
     """A NUL inside a cell (a principal's name in a committed allowed-signers file) is not a
     simple cell: it is drawn the escaping way, never printed raw."""
     from git_gto import output
 
     assert not output._simple(["a"], [["x\x00y"]])
     assert output._simple(["a", "b"], [["x", None], ["y", "z"]])
+    output.print_table(["a"], [["x\x00y"]], True)
+    assert capsys.readouterr().out == "a\nx^@y\n"
