@@ -126,15 +126,12 @@ def _complete(args: List[str], incomplete: str) -> Optional[List[Item]]:
         if p[KIND] == "argument" and (p[NARGS] == -1 or p[NAME] not in given):
             return _values(p, params, values, typed, incomplete)
     if not group:
-        return _option_names(params, given, incomplete)
+        return []  # nothing left to complete (options begin with "-", answered above)
     from git_gto.extensions import external_commands
 
     found = [("plain", name, text) for name, text in T.LISTED if name.startswith(incomplete)]
-    found += _option_names(params, given, incomplete)
-    if not incomplete.startswith("-"):
-        found += [("plain", name, f"git-gto-{name}") for name in external_commands(T.COMMANDS)
-                  if name.startswith(incomplete)]
-    return found
+    return found + [("plain", name, f"git-gto-{name}") for name in external_commands(T.COMMANDS)
+                    if name.startswith(incomplete)]
 
 
 def _parse(params: Params, words: List[str]) -> Optional[Tuple[Set[str], Dict[str, object]]]:

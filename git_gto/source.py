@@ -65,7 +65,7 @@ class PushedSource:
     def _updated(self, prefix: str, refs: Dict[str, str], names: str = "") -> Dict[str, str]:
         refs = dict(refs)
         for ref, sha in self.updates.items():
-            if ref.startswith(prefix) and ref[len(prefix):].startswith(names):
+            if ref.startswith(prefix + names):
                 name = ref[len(prefix):]
                 if sha is None:
                     refs.pop(name, None)

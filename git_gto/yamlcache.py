@@ -44,15 +44,11 @@ def load(text: bytes, git_dir: Optional[str]) -> Any:
         return kept[key]
     data = _parse(text)
     try:
-        payload = marshal.dumps({**_newest(kept, KEEP - 1), key: data})
+        payload = marshal.dumps({**dict(list(kept.items())[1 - KEEP:]), key: data})  # the newest kept
     except ValueError:  # not plain data after all: parsed every time
         return data
     write_sealed(path, payload)
     return data
-
-
-def _newest(kept: Dict[bytes, Any], count: int) -> Dict[bytes, Any]:
-    return dict(list(kept.items())[-count:]) if count > 0 else {}
 
 
 def _parse(text: bytes) -> Any:

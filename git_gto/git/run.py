@@ -89,7 +89,7 @@ def finish(process: subprocess.Popen, input: Optional[str] = None) -> subprocess
     return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
-_PREFIXES = ("fatal:", "error:", "warning:", "hint:", "remote:", "To ", "From ", " ! ", "!")
+_PREFIXES = ("fatal:", "error:", "warning:", "hint:", "remote:", "To ", "From ", "!")  # lines are stripped
 
 
 def git_reason(stderr: str) -> str:
