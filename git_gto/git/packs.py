@@ -41,38 +41,32 @@ def pack_files(objects_dir: str) -> List[str]:
             if n.endswith(".pack") and n[:-5] + ".idx" in names]
 
 
-def locate(pack: str, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int]]]:
+def locate(pack: str, shas: Iterable[str]) -> Tuple[List[Tuple[int, str, Optional[int]]], bytes]:
     """(offset, sha, CRC32 of the packed entry or None) of the objects the pack `pack`
-    (its path without `.pack`) has; a version 1 `.idx` has no CRCs. A pack removed since it
-    was listed (git gc, repack) has none; a damaged `.idx` is CorruptObject."""
+    (its path without `.pack`) has (a version 1 `.idx` has no CRCs), and the checksum of the
+    `.pack` its `.idx` records, as git compares them when it opens a pack. A pack removed
+    since it was listed (git gc, repack) has none; a damaged `.idx` is CorruptObject."""
     try:
         return _locate(pack, shas)
     except FileNotFoundError:
-        return []
+        return [], b""
     except (ValueError, IndexError, struct.error) as e:  # too short for its tables, or empty
         raise CorruptObject(f"pack index {os.path.basename(pack)}.idx is corrupt ({e})") from None
 
 
-def _locate(pack: str, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int]]]:
+def _locate(pack: str, shas: Iterable[str]) -> Tuple[List[Tuple[int, str, Optional[int]]], bytes]:
     found: List[Tuple[int, str, Optional[int]]] = []
     with open(pack + ".idx", "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as idx:
+        if len(idx) < 1064:
+            raise ValueError("truncated")
+        checksum = idx[-40:-20]  # the trailer: the .pack's checksum, then the .idx's own
         if idx[:8] != IDX_V2:  # version 1: the fan-out, then (offset, name) records
             fanout = struct.unpack_from(">256I", idx, 0)
             for sha in shas:
-                key = bytes.fromhex(sha)
-                lo, hi = (fanout[key[0] - 1] if key[0] else 0), fanout[key[0]]
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    at = 1024 + mid * 24
-                    name = idx[at + 4:at + 24]
-                    if name < key:
-                        lo = mid + 1
-                    elif name > key:
-                        hi = mid
-                    else:
-                        found.append((struct.unpack_from(">I", idx, at)[0], sha, None))
-                        break
-            return found
+                at = _bisect(idx, fanout, bytes.fromhex(sha), 1024 + 4, 24)
+                if at is not None:
+                    found.append((struct.unpack_from(">I", idx, 1024 + at * 24)[0], sha, None))
+            return found, checksum
         fanout = struct.unpack_from(">256I", idx, 8)
         count = fanout[255]
         names = 8 + 1024
@@ -83,28 +77,34 @@ def _locate(pack: str, shas: Iterable[str]) -> List[Tuple[int, str, Optional[int
         st = os.fstat(f.fileno())
         tables = (pack + ".idx", st.st_ino, st.st_size, st.st_mtime_ns)  # an .idx rewritten in place is read again
         if tables in _TABLES or _LOOKED_UP.get(tables, 0) * BISECT_RATIO >= count:
-            return _locate_all(tables, idx, count, shas)
+            return _locate_all(tables, idx, count, shas), checksum
         for sha in shas:
-            key = bytes.fromhex(sha)
-            lo = fanout[key[0] - 1] if key[0] else 0
-            hi = fanout[key[0]]
-            while lo < hi:
-                mid = (lo + hi) // 2
-                at = names + mid * 20
-                name = idx[at:at + 20]
-                if name < key:
-                    lo = mid + 1
-                elif name > key:
-                    hi = mid
-                else:
-                    offset = struct.unpack_from(">I", idx, offsets + mid * 4)[0]
-                    if offset & 0x80000000:
-                        offset = struct.unpack_from(">Q", idx, large + (offset & 0x7FFFFFFF) * 8)[0]
-                    found.append((offset, sha, struct.unpack_from(">I", idx, crcs + mid * 4)[0]))
-                    break
+            at = _bisect(idx, fanout, bytes.fromhex(sha), names, 20)
+            if at is not None:
+                offset = struct.unpack_from(">I", idx, offsets + at * 4)[0]
+                if offset & 0x80000000:
+                    offset = struct.unpack_from(">Q", idx, large + (offset & 0x7FFFFFFF) * 8)[0]
+                found.append((offset, sha, struct.unpack_from(">I", idx, crcs + at * 4)[0]))
         # objects found, not asked for: misses (a repository of loose tags) never build the tables
         _LOOKED_UP[tables] = _LOOKED_UP.get(tables, 0) + len(found)
-    return found
+    return found, checksum
+
+
+def _bisect(idx: mmap.mmap, fanout: Tuple[int, ...], key: bytes, first: int, stride: int) -> Optional[int]:
+    """The position of the object named `key` among the `.idx`'s sorted names (the first at
+    `first`, one each `stride` bytes), found by bisection in its fan-out range; None if absent."""
+    lo, hi = (fanout[key[0] - 1] if key[0] else 0), fanout[key[0]]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        at = first + mid * stride
+        name = idx[at:at + 20]
+        if name < key:
+            lo = mid + 1
+        elif name > key:
+            hi = mid
+        else:
+            return mid
+    return None
 
 
 def _locate_all(key: tuple, idx: mmap.mmap, count: int,
@@ -114,8 +114,10 @@ def _locate_all(key: tuple, idx: mmap.mmap, count: int,
     in Python for each). Kept compact: binary names, the CRCs and offsets as arrays."""
     names = 8 + 1024
     if key not in _TABLES:
-        for old in [k for k in _TABLES if k[0] == key[0]] or list(_TABLES)[:max(0, len(_TABLES) - TABLES_KEPT + 1)]:
-            del _TABLES[old]  # a rewritten .idx replaces its tables; a long-lived process keeps a few
+        for old in [k for k in _TABLES if k[0] == key[0]]:
+            del _TABLES[old]  # a rewritten .idx replaces its tables
+        while len(_TABLES) >= TABLES_KEPT:  # a long-lived process keeps a few, the newest
+            del _TABLES[next(iter(_TABLES))]
         table = idx[names:names + count * 20]
         crcs, offsets = array("I"), array("I")
         crcs.frombytes(idx[names + count * 20:names + count * 24])
@@ -144,7 +146,7 @@ def read_undeltified(pack: str, shas: Set[str], out: Dict[str, Tuple[int, bytes]
     `shas`; deltified ones stay for the caller to read another way. An entry that fails a
     check stays in `shas` too (another pack, or a loose copy, may have it whole), and
     `corrupt` says what failed. `found` gets every object the pack has (read or not)."""
-    located = locate(pack, shas)
+    located, expected = locate(pack, shas)
     if not located:
         return
     located.sort()
@@ -159,26 +161,10 @@ def read_undeltified(pack: str, shas: Set[str], out: Dict[str, Tuple[int, bytes]
         except ValueError:  # empty
             raise CorruptObject(f"pack {where} is empty") from None
         with data:
-            expected = _pack_checksum(pack)
-            if expected is None:  # its .idx removed meanwhile: the caller looks again
-                return
             if len(data) < 32 or data[-20:] != expected:
                 raise CorruptObject(f"pack {where} does not match its index")
             found.update(sha for _, sha, _ in located)
             _read_entries(data, where, pack, located, shas, out, corrupt)
-
-
-def _pack_checksum(pack: str) -> Optional[bytes]:
-    """The checksum of the `.pack` its `.idx` records (the trailer's first 20 bytes), as
-    git compares them when it opens a pack; None if the `.idx` is gone."""
-    try:
-        with open(pack + ".idx", "rb") as f:
-            f.seek(-40, os.SEEK_END)
-            return f.read(20)
-    except FileNotFoundError:
-        return None
-    except OSError:  # shorter than its trailer
-        raise CorruptObject(f"pack index {os.path.basename(pack)}.idx is corrupt (truncated)") from None
 
 
 def _read_entries(data: mmap.mmap, where: str, pack: str, located: List[Tuple[int, str, Optional[int]]],
