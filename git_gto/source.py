@@ -94,11 +94,9 @@ class PushedSource:
     def raw_objects(self, shas: Iterable[str]) -> Dict[str, Tuple[int, bytes]]:
         shas = list(shas)
         out = self.repo.raw_objects(shas)
-        if self._quarantine is not None:
-            for sha in shas:
-                found = self._quarantine.get_raw(sha) if sha not in out else None
-                if found is not None:
-                    out[sha] = found
+        missing = [sha for sha in shas if sha not in out]
+        if missing and self._quarantine is not None:
+            out.update(self._quarantine.raw_objects(missing))
         return out
 
     def raw_object(self, sha: str) -> Tuple[int, bytes]:

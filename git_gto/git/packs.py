@@ -13,9 +13,9 @@ import struct
 import sys
 import zlib
 from array import array
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Set, Tuple
 
-from git_gto.git.objects import TYPE_NAMES
+from git_gto.git.objects import TYPE_NAMES, is_object_id
 
 IDX_V2 = b"\xfftOc\x00\x00\x00\x02"
 BISECT_RATIO = 16  # having found 1/16 of a pack's objects: read its .idx tables whole
@@ -39,6 +39,58 @@ def pack_files(objects_dir: str) -> List[str]:
         return []
     return [os.path.join(directory, n[:-5]) for n in sorted(names)
             if n.endswith(".pack") and n[:-5] + ".idx" in names]
+
+
+def read_objects(objects: str, shas: Iterable[str], through_dulwich: Callable[[str], Optional[Tuple[int, bytes]]],
+                 alternates: Optional[Callable[[], List[str]]] = None,
+                 unreadable: Optional[Dict[str, str]] = None) -> Dict[str, Tuple[int, bytes]]:
+    """(type, content) of the objects of the object directory `objects`: from its packs in
+    offset order, then loose ones (inflated here), then deltified ones (and, with
+    `alternates`, the packed ones of the directories it lists) one by one `through_dulwich`.
+    Missing ones are left out. A loose object that does not inflate whole is left out too,
+    and `unreadable` says why (with None: CorruptObject). A packed object that fails its
+    checks (and has no good copy elsewhere) is CorruptObject, naming it: a pack is git's
+    verified store, so its damage is the disk's, and reading past it could show an older
+    version as the one in a stage."""
+    pending = {sha for sha in shas if is_object_id(sha)}
+    out: Dict[str, Tuple[int, bytes]] = {}
+    corrupt: Dict[str, str] = {}
+    packed: Set[str] = set()  # in a pack of `objects` (deltified ones are left for dulwich)
+    listed: Set[str] = set()
+
+    def read_packs() -> None:
+        """Read from the packs not read yet (git lists them again on a miss: a gc may have
+        packed loose objects, or replaced a pack, since they were listed)."""
+        for pack in pack_files(objects):
+            if pending and pack not in listed:
+                listed.add(pack)
+                read_undeltified(pack, pending, out, corrupt, packed)
+
+    read_packs()
+    with_alternates = bool(pending) and os.path.exists(os.path.join(objects, "info", "alternates"))
+    directories = [objects, *(alternates() if alternates is not None and with_alternates else [])]
+    listed_again = False
+    for sha in sorted(pending):
+        if sha in out:  # found in a pack listed again
+            continue
+        try:
+            found = next(filter(None, (read_loose(d, sha) for d in directories if d)), None)
+        except CorruptObject as e:
+            if unreadable is None:
+                raise
+            unreadable[sha] = str(e)
+            continue
+        if found is None and not listed_again and sha not in corrupt and sha not in packed:
+            listed_again = True
+            read_packs()
+            found = out.get(sha)
+        if found is None and sha not in corrupt and (with_alternates and alternates is not None or sha in packed):
+            found = through_dulwich(sha)
+        if found is not None:
+            out[sha] = found
+        elif sha in corrupt:
+            raise CorruptObject(f"object {sha} is corrupt ({corrupt[sha]})")
+    return out
 
 
 def locate(pack: str, shas: Iterable[str]) -> Tuple[List[Tuple[int, str, Optional[int]]], bytes]:

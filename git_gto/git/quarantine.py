@@ -5,7 +5,7 @@ repository only once the hooks accept the push."""
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Optional, Set, Tuple
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 from git_gto.errors import GtoError
 
@@ -25,29 +25,16 @@ class Quarantine:
             return None
         return cls(path)
 
-    def get_raw(self, sha: str) -> Optional[Tuple[int, bytes]]:
-        from git_gto.git.packs import CorruptObject, pack_files, read_loose, read_undeltified
+    def raw_objects(self, shas: Iterable[str]) -> Dict[str, Tuple[int, bytes]]:
+        """(type, content) of the objects it holds, read as the repository's are (packs.read_objects)."""
+        from git_gto.git.packs import CorruptObject, read_objects
 
         try:
-            found = read_loose(self.path, sha)
+            return read_objects(self.path, shas, self._deltified)
         except CorruptObject as e:
             raise GtoError(str(e)) from None
-        if found is not None:
-            return found
-        out: dict = {}
-        corrupt: Dict[str, str] = {}
-        packed: Set[str] = set()
-        for pack in pack_files(self.path):
-            try:
-                read_undeltified(pack, {sha}, out, corrupt, packed)
-            except CorruptObject as e:
-                raise GtoError(str(e)) from None
-            if sha in out:
-                return out[sha]
-        if sha in corrupt:  # as the repository's own store: a damaged entry is an error, named
-            raise GtoError(f"object {sha} is corrupt ({corrupt[sha]})")
-        if not packed:
-            return None
+
+    def _deltified(self, sha: str) -> Optional[Tuple[int, bytes]]:
         if self._store is None:
             from dulwich.object_store import DiskObjectStore
 

@@ -184,53 +184,16 @@ class GitRepo:
         checks (and has no good copy elsewhere) fails the read, naming the object: a pack is
         git's verified store, so its damage is the disk's, and reading past it could show an
         older version as the one in a stage."""
-        from git_gto.git.packs import CorruptObject, pack_files, read_loose, read_undeltified
+        from git_gto.git.packs import CorruptObject, read_objects
 
-        objects = os.path.join(self.commondir, "objects")
-        pending = {sha for sha in shas if is_object_id(sha)}
-        out: Dict[str, Tuple[int, bytes]] = {}
-        corrupt: Dict[str, str] = {}
-        packed: Set[str] = set()  # in a pack of ours (deltified ones are left for dulwich)
-        listed: Set[str] = set()
+        def alternates() -> List[str]:
+            return [getattr(alt, "path", "") for alt in self.dulwich.object_store.alternates]
 
-        def read_packs() -> None:
-            """Read from the packs not read yet (git lists them again on a miss: a gc may
-            have packed loose objects, or replaced a pack, since they were listed)."""
-            for pack in pack_files(objects):
-                if pending and pack not in listed:
-                    listed.add(pack)
-                    try:
-                        read_undeltified(pack, pending, out, corrupt, packed)
-                    except CorruptObject as e:
-                        raise GtoError(str(e)) from None
-
-        read_packs()
-        directories = [objects]
-        alternates = bool(pending) and os.path.exists(os.path.join(objects, "info", "alternates"))
-        if alternates:
-            directories += [getattr(alt, "path", "") for alt in self.dulwich.object_store.alternates]
-        listed_again = False
-        for sha in sorted(pending):
-            if sha in out:  # found in a pack listed again
-                continue
-            try:
-                found = next(filter(None, (read_loose(d, sha) for d in directories if d)), None)
-            except CorruptObject as e:
-                if unreadable is None:
-                    raise GtoError(str(e)) from None
-                unreadable[sha] = str(e)
-                continue
-            if found is None and not listed_again and sha not in corrupt and sha not in packed:
-                listed_again = True
-                read_packs()
-                found = out.get(sha)
-            if found is None and sha not in corrupt and (alternates or sha in packed):
-                found = self._dulwich_raw(sha)
-            if found is not None:
-                out[sha] = found
-            elif sha in corrupt:
-                raise GtoError(f"object {sha} is corrupt ({corrupt[sha]})")
-        return out
+        try:
+            return read_objects(os.path.join(self.commondir, "objects"), shas, self._dulwich_raw, alternates,
+                                unreadable)
+        except CorruptObject as e:
+            raise GtoError(str(e)) from None
 
     def _dulwich_raw(self, sha: str) -> Optional[Tuple[int, bytes]]:
         """A deltified (or alternate's packed) object through dulwich; None if missing."""
