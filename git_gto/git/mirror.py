@@ -121,8 +121,8 @@ class MirrorRepo(GitRepo):
                 mode, sha = self._lookup(commit, path)
             except KeyError:
                 continue
-            if stat.S_ISREG(mode) and not self._has(sha.decode("ascii")):
-                blobs.append(sha.decode("ascii"))
+            if stat.S_ISREG(mode) and not self._has(sha):
+                blobs.append(sha)
         self._fetch_objects(list(dict.fromkeys(blobs)))
 
     def _has(self, sha: str) -> bool:
@@ -249,15 +249,12 @@ class Mirror:
 
     def _packed_listing(self, snapshot: RefSnapshot) -> Optional[str]:
         """The mirror's refs as `git ls-remote --tags --heads` lists them (without peeled
-        lines) when they are all in `packed-refs` (sorted, as git lists them) and are only
-        branches and tags; None otherwise (then they are compared one by one)."""
+        lines) when they are all in `packed-refs` and are only branches and tags; None
+        otherwise (then they are compared one by one)."""
         if snapshot.loose_tag_files() or any(files for _, _, files in os.walk(os.path.join(self.path, "refs", "heads"))):
             return None
-        text = snapshot.packed_bytes()
-        header = text.split(b"\n", 1)[0] if text.startswith(b"#") else b""
-        if b" sorted" not in header:
-            return None
-        records = [line for line in (text[len(header) + 1:] if header else text).split(b"\n")
+        packed = snapshot.searched()  # sorted, as git lists them
+        records = [line for line in packed.text[packed.start:].split(b"\n")
                    if line and not line.startswith(b"^")]  # without peeled lines
         listing = b"\n".join(records) + b"\n" if records else b""
         if listing.count(b" refs/heads/") + listing.count(b" refs/tags/") != len(records):

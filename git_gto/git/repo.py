@@ -224,7 +224,7 @@ class GitRepo:
 
         return resolve(self, rev)
 
-    def _lookup(self, commit_sha: str, path: str) -> Tuple[int, bytes]:
+    def _lookup(self, commit_sha: str, path: str) -> Tuple[int, str]:
         """(mode, sha) of `path` in a commit's tree; KeyError if it is not there (a missing
         entry, or a part of the path that is a file, a link or a submodule, not a tree)."""
         mode, sha = stat.S_IFDIR, self.read_commit(commit_sha).tree
@@ -234,7 +234,7 @@ class GitRepo:
             if entry is None:
                 raise KeyError(path)
             mode, sha = entry
-        return mode, sha.encode("ascii")
+        return mode, sha
 
     def read_file(self, commit_sha: str, path: str) -> Optional[bytes]:
         """The content of `path` in a commit, or None if it is not there as a regular file
@@ -245,7 +245,7 @@ class GitRepo:
             return None
         if not stat.S_ISREG(mode):
             return None
-        found = self.raw_objects([sha.decode("ascii")]).get(sha.decode("ascii"))
+        found = self.raw_objects([sha]).get(sha)
         # missing: a partial clone without the blob (git would fetch it)
         return found[1] if found is not None and found[0] == OBJ_BLOB else None
 
