@@ -41,19 +41,14 @@ def build(workdir: str) -> str:
     return repo
 
 
-def wall_time(argv, cwd: str, stdin: Optional[bytes] = None) -> float:
-    """Wall time of one run of `argv` (fed `stdin`); exits when it fails."""
+def wall_time(argv, cwd: str, stdin: Optional[bytes] = None, env: Optional[dict] = None) -> Tuple[float, bytes]:
+    """(wall time, stdout) of one run of `argv` (fed `stdin`, in `env`); exits when it fails."""
     t0 = time.perf_counter()
-    result = subprocess.run(argv, cwd=cwd, input=stdin, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    result = subprocess.run(argv, cwd=cwd, input=stdin, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     elapsed = time.perf_counter() - t0
     if result.returncode != 0:
         sys.exit(f"fatal: {' '.join(argv)} failed: {result.stderr.decode().strip()}")
-    return elapsed
-
-
-def timed(argv, cwd: str, runs: int, stdin: Optional[bytes] = None) -> float:
-    """Median wall time of `runs` runs (fed `stdin`), after one untimed run."""
-    return statistics.median([wall_time(argv, cwd, stdin) for _ in range(runs + 1)][1:])
+    return elapsed, result.stdout
 
 
 def timed_pair(first: tuple, second: tuple, runs: int) -> Tuple[float, float]:
@@ -62,7 +57,7 @@ def timed_pair(first: tuple, second: tuple, runs: int) -> Tuple[float, float]:
     times: Tuple[list, list] = ([], [])
     for i in range(runs + 1):
         for which, command in enumerate((first, second)):
-            elapsed = wall_time(*command)
+            elapsed = wall_time(*command)[0]
             if i:
                 times[which].append(elapsed)
     return statistics.median(times[0]), statistics.median(times[1])
@@ -91,7 +86,7 @@ def main() -> int:
     print(f"{'measured':<28} {'s':>7}   {'baseline':<26} {'s':>7}   ratio  target")
     failed = False
     for name, argv, base_name, base_argv in pairs:
-        ours, base = timed(argv, repo, args.runs), timed(base_argv, repo, args.runs)
+        ours, base = timed_pair((argv, repo, None), (base_argv, repo, None), args.runs)
         ratio = ours / base
         verdict = "PASS" if ratio <= 1.0 else "FAIL"
         failed |= verdict == "FAIL"

@@ -27,7 +27,8 @@ import os
 import statistics
 import subprocess
 import sys
-import time
+
+from bench_api import wall_time
 
 CACHE_READ = """
 import hashlib, marshal, os, sys
@@ -38,15 +39,6 @@ payload = data[20:]
 assert hashlib.blake2b(payload, digest_size=20).digest() == data[:20], "digest"
 assert isinstance(marshal.loads(payload)[0], int), "format"
 """
-
-
-def timed(argv, env, cwd):
-    t0 = time.perf_counter()
-    result = subprocess.run(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    elapsed = time.perf_counter() - t0
-    if result.returncode != 0:
-        sys.exit(f"failed: {argv}: {result.stderr.decode()}")
-    return elapsed, result.stdout
 
 
 def main():
@@ -74,11 +66,11 @@ def main():
             cases[f"{label} [{checkout}]"] = (
                 [args.python, os.path.join(checkout, "bin", "git-gto")],
                 {**env, "_GIT_GTO_COMPLETE": "gto_complete", "COMP_WORDS": words, "COMP_CWORD": cword})
-    answers = {key: timed(argv, case_env, args.repo)[1] for key, (argv, case_env) in cases.items()}  # warm-up
+    answers = {key: wall_time(argv, args.repo, env=case_env)[1] for key, (argv, case_env) in cases.items()}  # warm-up
     times = {key: [] for key in cases}
     for _ in range(args.runs):  # alternate, so that the load of a shared machine hits all alike
         for key, (argv, case_env) in cases.items():
-            elapsed, out = timed(argv, case_env, args.repo)
+            elapsed, out = wall_time(argv, args.repo, env=case_env)
             times[key].append(elapsed)
             if out != answers[key]:
                 sys.exit(f"'{key}' answered differently from one run to the next")

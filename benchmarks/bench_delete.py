@@ -24,8 +24,9 @@ import shutil
 import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from bench_api import wall_time
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -65,10 +66,9 @@ def reset(repo: Path) -> None:
 
 
 def timed(repo: Path, argv, env=None) -> float:
+    """Wall time of one run from the packed state."""
     reset(repo)
-    start = time.perf_counter()
-    subprocess.run(argv, cwd=repo, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - start
+    return wall_time(argv, str(repo), env=env)[0]
 
 
 def main() -> int:
