@@ -29,7 +29,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from git_gto.files import UnsafeFile, read_regular
 
-FORMAT = 8
+FORMAT = 9
 CACHE_FILE = os.path.join("gto", "tags.cache")
 DIGEST_SIZE = 20
 # 50,000 tags make a cache of about 20 MB; past 1 GiB it is not ours, or not worth it.

@@ -246,10 +246,10 @@ def _version_rows(ws: "Workspace", artifact: R.Artifact, registered_only: bool =
 
 
 Row = List[Optional[str]]
-# what a row of `show NAME` shows: its version's name and its stages, each as the stage and
-# the commit of the version holding it (None: the row's own; another version of that name
-# when a name is on two commits)
-Shown = Tuple[str, List[Tuple[str, Optional[str]]]]
+# what a row of `show NAME` shows: its version's commit and name, and its stages, each as
+# the stage and the commit of the version holding it (None: the row's own; another version
+# of that name when a name is on two commits)
+Shown = Tuple[str, str, List[Tuple[str, Optional[str]]]]
 
 
 def versions_at(ws: "Workspace", rev: str = "HEAD") -> VersionRows:
@@ -289,7 +289,8 @@ def _rows(ws: "Workspace", name: str, shown: bool) -> list:
         artifact = _built(ws.registry, name)
         rows = _version_rows(ws, artifact)
         table = [(version.commit, row) for (version, _), row in zip(rows, views.version_rows(artifact, rows))]
-        versions = [(version.name, [(s.stage, None if s.commit == version.commit else s.commit) for s in stages])
+        versions = [(version.commit, version.name,
+                     [(s.stage, None if s.commit == version.commit else s.commit) for s in stages])
                     for version, stages in rows]
         if name not in ws.loader.partial:  # rows made while a commit could not be read: this time only
             ws.cache.put_rows(name, read, table, versions)
@@ -327,11 +328,9 @@ def _versions_on(ws: "Workspace", commits: Set[str], names: List[str]) -> Versio
     are those of its tags on its commit; which ones it shows, the cached rows say)."""
     found: VersionRows = []
     for name in names:
-        picked = [(commit, i) for i, (commit, _) in enumerate(version_table(ws, name)) if commit in commits]
-        if not picked:
+        shown: List[Shown] = [row for row in _rows(ws, name, shown=True) if row[0] in commits]
+        if not shown:
             continue
-        everything: List[Shown] = _rows(ws, name, shown=True)
-        shown = [(commit, *everything[i]) for commit, i in picked]
         on = {c or commit for commit, _, stages in shown for c in (commit, *(c for _, c in stages))}
         artifact = ws.registry.enrich(ws.loader.build(name, on))
         versions = {(v.name, v.commit): v for v in artifact.versions}
