@@ -14,6 +14,7 @@ import pytest
 
 from conftest import Repo, ok
 from servers import served, servers  # noqa: F401 (fixtures)
+from test_remote import bare_copy, served_path
 from test_trust import commit_policy, gnupg, keys, refused_push, use_ssh  # noqa: F401 (fixtures and helpers)
 
 SERVED = ("http", "ssh")
@@ -36,11 +37,10 @@ def hosted(repo, gto, served, tmp_path):
     """(url by transport, the served bare repository): a clone of `repo` with one commit,
     the hook installed, `origin` of `repo` through the transport under test."""
     repo.commit("first")
-    bare = tmp_path / "server.git"
-    assert git(tmp_path, "clone", "-q", "--bare", str(repo.path), str(bare)).returncode == 0
+    bare = bare_copy(repo, tmp_path)
     ok(gto("hook", "install", "-r", str(bare)))
     urls = served(bare)
-    return urls, Path(urls["file"][len("file://"):])
+    return urls, served_path(urls)
 
 
 def remote_lines(stderr: str):

@@ -257,7 +257,7 @@ def _loose_ref(path: str) -> Optional[str]:
 # What `git check-ref-format --allow-onelevel` refuses: control characters, space, ~ ^ : ? *
 # [ \, "..", "@{", an empty component ("//", a leading or trailing "/"), a component that
 # begins with "." or ends with ".lock", a trailing "."; and "@" alone.
-BAD_REFNAME = r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^/|/$|(^|/)\.|\.lock(/|$)|\.$"
+_BAD_REFNAME = r"[\x00-\x20\x7f~^:?*\[\\]|\.\.|@\{|//|^/|/$|(^|/)\.|\.lock(/|$)|\.$"
 
 
 _PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_/")
@@ -269,7 +269,7 @@ def valid_refname(name: str) -> bool:
     regular expression (compiling it costs more than the rest of a small read)."""
     if _PLAIN.issuperset(name):
         return bool(name) and "//" not in name and name[0] != "/" and name[-1] != "/"
-    return bool(name) and name != "@" and re.search(BAD_REFNAME, name) is None  # compiled once, by re
+    return bool(name) and name != "@" and re.search(_BAD_REFNAME, name) is None  # compiled once, by re
 
 
 def read_ref(controldir: str, commondir: str, snapshot: RefSnapshot, name: str) -> Optional[str]:
