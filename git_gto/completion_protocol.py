@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import click
 from click.shell_completion import CompletionItem, ShellComplete, add_completion_class
@@ -111,32 +111,54 @@ def tree_module() -> str:
         found = load_command(name)
         assert found is not None, name
         commands[name] = _command(found.make_context(name, [], parent=ctx, resilient_parsing=True))
+    group = _command(ctx)
+    shared = _shared_parameters([group, *commands.values()])
     lines = [
         '"""The commands as TAB completion sees them, for completion_fast (no click at start-up).',
         "",
         "Written by `python -m git_gto.completion_protocol` from the click commands of cli.py;",
         "tests/test_completion_fast.py fails when it differs from them. A command is",
         "(parsed as completion_fast parses it, its parameters); a parameter is (kind, name, opts,",
-        "secondary opts, is a flag, multiple, nargs, hidden, help, how its values complete).",
+        "secondary opts, is a flag, multiple, nargs, hidden, help, how its values complete);",
+        "one that several commands have is named once below.",
         '"""',
         "",
-        *_command_lines("GROUP = ", _command(ctx), ""),
+        *(f"{name} = {param!r}" for param, name in shared.items()),
+        "",
+        *_command_lines("GROUP = ", group, "", shared),
         "LISTED = (  # what `git gto <TAB>` lists, with the help shown next to each",
         *(f"    {item!r}," for item in listed),
         ")",
         "COMMANDS = {",
     ]
     for name, entry in commands.items():
-        lines.extend(_command_lines(f"    {name!r}: ", entry, ","))
+        lines.extend(_command_lines(f"    {name!r}: ", entry, ",", shared))
     lines.append("}")
     lines.extend(f"COMMANDS[{alias!r}] = COMMANDS[{name!r}]  # an alias" for alias, name in ALIASES.items())
     return "\n".join(lines) + "\n"
 
 
-def _command_lines(head: str, command: tuple, end: str) -> List[str]:
+def _shared_parameters(commands: List[tuple]) -> Dict[tuple, str]:
+    """Parameter -> the name it is written under, for those of three commands or more."""
+    from collections import Counter
+
+    counts = Counter(param for _, params in commands for param in params)
+    shared: Dict[tuple, str] = {}
+    for param, count in counts.items():
+        if count >= 3:
+            base = name = param[1].strip("_").upper()
+            number = 2
+            while name in shared.values():  # one name, two different parameters
+                name, number = f"{base}_{number}", number + 1
+            shared[param] = name
+    return shared
+
+
+def _command_lines(head: str, command: tuple, end: str, shared: Dict[tuple, str]) -> List[str]:
     indent = " " * (len(head) - len(head.lstrip()))
     fast, params = command
-    return [f"{head}({fast!r}, (", *(f"{indent}    {param!r}," for param in params), f"{indent})){end}"]
+    return [f"{head}({fast!r}, (", *(f"{indent}    {shared.get(param) or repr(param)}," for param in params),
+            f"{indent})){end}"]
 
 
 if __name__ == "__main__":
